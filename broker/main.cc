@@ -1,0 +1,170 @@
+// switchboard-broker: flags and config file, signals, and wiring the engine to its store,
+// socket and metrics. All behaviour lives in src/.
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include "common/clock.h"
+#include "engine/engine.h"
+#include "metrics/broker_metrics.h"
+#include "store/store.h"
+
+#ifndef SWITCHBOARD_VERSION
+#define SWITCHBOARD_VERSION "0.0.0"
+#endif
+
+namespace {
+
+switchboard::engine::Engine* g_engine = nullptr;
+
+void OnSignal(int) {
+  if (g_engine != nullptr) {
+    g_engine->Stop();
+  }
+}
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "switchboard-broker: %s\n", what.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace switchboard;
+
+  std::string bind = "tcp://127.0.0.1:5570";
+  std::string data_dir = "switchboard-data";
+  std::string metrics_bind = "127.0.0.1:9570";
+  std::string durability = "fast";
+  int64_t wal_sync_interval_ms = 1000;
+  int64_t offer_timeout_ms = 15000;
+  uint32_t heartbeat_ms = 1000;
+  uint32_t max_queue_size = 100000;
+  uint32_t max_text_bytes = 64 * 1024;
+  uint32_t max_frame_bytes = 4 * 1024 * 1024;
+  int max_frames_per_turn = 1024;
+
+  CLI::App app{"switchboard-broker: the message bus and session broker of a contact centre.\n"
+               "With no arguments it serves tcp://127.0.0.1:5570, stores its data in\n"
+               "./switchboard-data and exports metrics on http://127.0.0.1:9570/metrics."};
+  app.set_version_flag("--version", std::string("switchboard-broker ") + SWITCHBOARD_VERSION);
+  app.set_config("--config", "",
+                 "Read settings from this TOML file (keys are the long flag names, e.g. "
+                 "bind = \"tcp://0.0.0.0:5570\"); flags given on the command line win");
+  app.add_option("--bind", bind, "ZeroMQ endpoint to serve clients on (tcp://host:port or ipc://path)")
+      ->capture_default_str();
+  app.add_option("--data-dir", data_dir, "RocksDB data directory (created if missing)")
+      ->capture_default_str();
+  app.add_option("--metrics-bind", metrics_bind,
+                 "host:port for the Prometheus /metrics endpoint; empty to disable")
+      ->capture_default_str();
+  app.add_option("--durability", durability,
+                 "fast: acknowledged once in the WAL, fsynced in the background; "
+                 "sync: fsynced before acknowledging")
+      ->check(CLI::IsMember({"fast", "sync"}))
+      ->capture_default_str();
+  app.add_option("--wal-sync-interval-ms", wal_sync_interval_ms,
+                 "fast mode: fsync the WAL at least this often (milliseconds)")
+      ->check(CLI::Range(int64_t{1}, int64_t{60000}))
+      ->capture_default_str();
+  app.add_option("--offer-timeout-ms", offer_timeout_ms,
+                 "an offer not accepted within this time goes to the next agent")
+      ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", heartbeat_ms,
+                 "heartbeat interval told to clients; a client silent for 3 intervals is gone")
+      ->check(CLI::Range(50u, 600000u))
+      ->capture_default_str();
+  app.add_option("--max-queue-size", max_queue_size,
+                 "contacts allowed to wait in a queue; new contacts over it get Busy")
+      ->check(CLI::Range(1u, 100000000u))
+      ->capture_default_str();
+  app.add_option("--max-text-bytes", max_text_bytes, "longest message text accepted")
+      ->check(CLI::Range(1u, 16u * 1024 * 1024))
+      ->capture_default_str();
+  app.add_option("--max-frame-bytes", max_frame_bytes, "largest frame accepted")
+      ->check(CLI::Range(1024u, 256u * 1024 * 1024))
+      ->capture_default_str();
+  app.add_option("--max-frames-per-turn", max_frames_per_turn,
+                 "frames drained per loop turn before the turn commits")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  store::Options store_options;
+  store_options.durability =
+      durability == "sync" ? store::Durability::kSync : store::Durability::kFast;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return Fail("cannot create data directory " + data_dir + ": " + ec.message());
+  }
+  auto store = store::Store::Open(data_dir, store_options);
+  if (!store.ok()) {
+    return Fail(store.status().message());
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::BrokerMetrics metrics(*registry);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (!metrics_bind.empty()) {
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(metrics_bind);
+      exposer->RegisterCollectable(registry);
+    } catch (const std::exception& e) {
+      return Fail("cannot serve metrics on " + metrics_bind + ": " + e.what() +
+                  " (use --metrics-bind to choose another address, or '' to disable)");
+    }
+  }
+
+  engine::EngineConfig config;
+  config.bind = bind;
+  config.core.offer_timeout = offer_timeout_ms * kMillis;
+  config.core.heartbeat_interval = int64_t{heartbeat_ms} * kMillis;
+  config.core.max_queue_size = max_queue_size;
+  config.core.max_text_bytes = max_text_bytes;
+  config.info.version = SWITCHBOARD_VERSION;
+  config.info.heartbeat_ms = heartbeat_ms;
+  config.info.max_frame_bytes = max_frame_bytes;
+  config.info.max_text_bytes = max_text_bytes;
+  config.max_frames_per_turn = max_frames_per_turn;
+  config.wal_sync_interval = wal_sync_interval_ms * kMillis;
+  config.background_wal_sync = store_options.durability == store::Durability::kFast;
+
+  SystemClock clock;
+  engine::Engine engine(config, **store, &metrics, clock);
+  auto bound = engine.Start();
+  if (!bound.ok()) {
+    return Fail(bound.status().message());
+  }
+
+  g_engine = &engine;
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::printf("switchboard-broker %s ready: bind=%s data-dir=%s metrics=%s durability=%s\n",
+              SWITCHBOARD_VERSION, bound->c_str(), data_dir.c_str(),
+              metrics_bind.empty() ? "off" : ("http://" + metrics_bind + "/metrics").c_str(),
+              durability.c_str());
+  std::fflush(stdout);
+
+  Status st = engine.Run();
+  g_engine = nullptr;
+  if (!st.ok()) {
+    return Fail("stopping: " + st.ToString());
+  }
+  std::fprintf(stderr, "switchboard-broker: stopped cleanly\n");
+  return 0;
+}

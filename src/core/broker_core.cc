@@ -1,0 +1,561 @@
+#include "core/broker_core.h"
+
+#include <algorithm>
+
+#include "common/check.h"
+
+namespace switchboard::core {
+namespace {
+
+constexpr size_t kMaxOffersPerDispatch = 256;
+
+uint32_t ToMillis(Micros d) { return d <= 0 ? 0 : static_cast<uint32_t>(d / kMillis); }
+
+}  // namespace
+
+BrokerCore::BrokerCore(CoreConfig config) : config_(std::move(config)) {}
+BrokerCore::~BrokerCore() = default;
+
+std::string BrokerCore::Key(const std::string& tenant, Channel channel,
+                            const std::string& customer) {
+  std::string key;
+  key.reserve(tenant.size() + customer.size() + 3);
+  key += tenant;
+  key += '\x1f';
+  key += static_cast<char>('0' + static_cast<int>(channel));
+  key += '\x1f';
+  key += customer;
+  return key;
+}
+
+void BrokerCore::Restore(RecoveredState state, TimePoint now) {
+  counters_ = state.counters;
+  // Offer attempts are not stored: start above anything a previous run could have used.
+  next_attempt_ = static_cast<uint64_t>(std::max<TimePoint>(now, 1));
+  for (Session& s : state.open_sessions) {
+    SB_CHECK(s.state != SessionState::kClosed);
+    if (s.state == SessionState::kOffered) {
+      s.state = SessionState::kQueued;
+    }
+    if (s.state == SessionState::kQueued) {
+      router_.AddContact(s.queue, s.queue_seq, s.id);
+    } else {
+      router_.AddLoad(s.agent_id, s.channel, now);
+    }
+    open_by_key_[Key(s.tenant, s.channel, s.customer_id)] = s.id;
+    const SessionId id = s.id;
+    sessions_.emplace(id, std::move(s));
+  }
+  for (TranscriptEntry& e : state.waiting_entries) {
+    waiting_entries_[e.session_id].push_back(std::move(e));
+  }
+  for (ClientMark& m : state.marks) {
+    Client& c = clients_[m.client_id];
+    c.epoch = m.epoch;
+    c.processed_seq = m.processed_seq;
+  }
+  for (Delivery& d : state.outbox) {
+    clients_[d.client_id].outbox.emplace(d.id, std::move(d));
+    ++outbox_size_;
+  }
+}
+
+// --- Connections ---
+
+Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
+  if (hello.client_id.empty()) {
+    return Status(Code::kBadRequest, "hello without a client_id");
+  }
+  if (hello.role == Role::kAdapter && hello.channels.empty()) {
+    return Status(Code::kBadRequest, "an adapter must name its channels");
+  }
+  if (clients_.count(hello.client_id) && clients_[hello.client_id].connected) {
+    // A new socket of the same client: the old connection is gone.
+    OnDisconnect(hello.client_id, now);
+  }
+  Client& c = clients_[hello.client_id];
+  if (c.epoch != hello.epoch) {
+    c.epoch = hello.epoch;
+    c.processed_seq = 0;
+    dirty_marks_.insert(hello.client_id);
+  }
+  c.role = hello.role;
+  c.connected = true;
+  c.last_seen = now;
+  c.channels = hello.channels;
+  out_.outgoing.push_back({hello.client_id, WelcomeOut{c.processed_seq}});
+  for (const auto& [id, d] : c.outbox) {
+    out_.outgoing.push_back({hello.client_id, d});
+  }
+  if (hello.role == Role::kWorker) {
+    AgentProfile p;
+    p.agent_id = hello.client_id;
+    p.group = hello.group;
+    for (const Skill& s : hello.skills) {
+      p.skills.emplace_back(s.name, s.level);
+    }
+    if (hello.capacity.empty()) {
+      p.capacity[static_cast<size_t>(Channel::kIm)] = 1;
+    }
+    for (const auto& [ch, n] : hello.capacity) {
+      p.capacity[static_cast<size_t>(ch)] = n;
+    }
+    router_.SignIn(p, now);
+    Dispatch(now);
+  }
+  return Status::Ok();
+}
+
+void BrokerCore::OnDisconnect(const std::string& client_id, TimePoint now) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end() || !it->second.connected) {
+    return;
+  }
+  Client& c = it->second;
+  c.connected = false;
+  if (c.role != Role::kWorker) {
+    return;
+  }
+  router_.SignOut(client_id);
+  std::vector<SessionId> withdrawn;
+  for (const auto& [sid, offer] : offers_) {
+    if (offer.agent_id == client_id) {
+      withdrawn.push_back(sid);
+    }
+  }
+  for (SessionId sid : withdrawn) {
+    Requeue(sessions_.at(sid), now);
+  }
+  Dispatch(now);
+}
+
+void BrokerCore::OnActivity(const std::string& client_id, TimePoint now) {
+  auto it = clients_.find(client_id);
+  if (it != clients_.end()) {
+    it->second.last_seen = now;
+  }
+}
+
+bool BrokerCore::BeginEnvelope(const std::string& client_id, uint64_t seq) {
+  Client& c = clients_.at(client_id);
+  if (seq == 0) {
+    out_.outgoing.push_back(
+        {client_id, ErrorOut{Code::kBadRequest, "this message needs a seq above 0", 0}});
+    return false;
+  }
+  if (seq <= c.processed_seq) {
+    to_ack_.insert(client_id);  // a re-send: acknowledge again, apply nothing
+    return false;
+  }
+  if (seq != c.processed_seq + 1) {
+    out_.outgoing.push_back(
+        {client_id, ErrorOut{Code::kBadRequest,
+                             "seq " + std::to_string(seq) + " skips ahead; expected " +
+                                 std::to_string(c.processed_seq + 1) + " (send Hello again)",
+                             seq}});
+    return false;
+  }
+  c.processed_seq = seq;
+  dirty_marks_.insert(client_id);
+  to_ack_.insert(client_id);
+  return true;
+}
+
+Status BrokerCore::Fail(const std::string& client_id, uint64_t seq, Code code,
+                        std::string reason) {
+  Status status(code, reason);
+  out_.outgoing.push_back({client_id, ErrorOut{code, std::move(reason), seq}});
+  return status;
+}
+
+void BrokerCore::Reject(const std::string& client_id, uint64_t seq, const Status& status) {
+  out_.outgoing.push_back({client_id, ErrorOut{status.code(), status.message(), seq}});
+}
+
+BrokerCore::Client* BrokerCore::SignedIn(const std::string& client_id, Role role, uint64_t seq,
+                                         Status* error) {
+  Client& c = clients_.at(client_id);
+  if (c.role != role) {
+    *error = Fail(client_id, seq, Code::kWrongRole,
+                  std::string("only a ") + std::string(RoleName(role)) +
+                      " may send this; this client signed in as " +
+                      std::string(RoleName(c.role)));
+    return nullptr;
+  }
+  return &c;
+}
+
+// --- Customer side ---
+
+Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
+                                         const CustomerMessageIn& msg, TimePoint now) {
+  const std::string key = Key(msg.tenant, msg.channel, msg.customer_id);
+  if (auto it = open_by_key_.find(key); it != open_by_key_.end()) {
+    return &sessions_.at(it->second);
+  }
+  if (router_.waiting(config_.default_queue) >= config_.max_queue_size) {
+    return Status(Code::kBusy, "queue '" + config_.default_queue + "' is full (" +
+                                   std::to_string(config_.max_queue_size) + " waiting)");
+  }
+  Session s;
+  s.id = counters_.next_session_id++;
+  s.tenant = msg.tenant;
+  s.channel = msg.channel;
+  s.customer_id = msg.customer_id;
+  s.attributes = msg.attributes;
+  s.state = SessionState::kQueued;
+  s.queue = config_.default_queue;
+  s.adapter_id = client_id;
+  s.queue_seq = counters_.next_queue_seq++;
+  s.created_at = now;
+  s.enqueued_at = now;
+  counters_dirty_ = true;
+  open_by_key_.emplace(key, s.id);
+  router_.AddContact(s.queue, s.queue_seq, s.id);
+  auto [it, inserted] = sessions_.emplace(s.id, std::move(s));
+  SB_CHECK(inserted);
+  return &it->second;
+}
+
+TranscriptEntry& BrokerCore::Append(Session& s, Party from, const std::string& agent_id,
+                                    const std::string& text, TimePoint now) {
+  TranscriptEntry e;
+  e.session_id = s.id;
+  e.index = s.transcript_size++;
+  e.from = from;
+  e.agent_id = agent_id;
+  e.text = text;
+  e.at = now;
+  MarkDirty(s);
+  out_.mutations.entries.push_back(std::move(e));
+  return out_.mutations.entries.back();
+}
+
+Delivery BrokerCore::MakeDelivery(const Session& s, Delivery::Kind kind) {
+  Delivery d;
+  d.id = counters_.next_delivery_id++;
+  counters_dirty_ = true;
+  d.kind = kind;
+  d.session_id = s.id;
+  d.tenant = s.tenant;
+  d.channel = s.channel;
+  d.customer_id = s.customer_id;
+  return d;
+}
+
+void BrokerCore::Deliver(const std::string& client_id, Delivery d) {
+  d.client_id = client_id;
+  out_.mutations.deliveries.push_back(d);
+  Client& c = clients_[client_id];
+  if (c.connected) {
+    out_.outgoing.push_back({client_id, d});
+  }
+  c.outbox.emplace(d.id, std::move(d));
+  ++outbox_size_;
+}
+
+Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
+                                     const CustomerMessageIn& msg, TimePoint now) {
+  Status error;
+  Client* c = SignedIn(client_id, Role::kAdapter, seq, &error);
+  if (c == nullptr) {
+    return error;
+  }
+  if (msg.tenant.empty() || msg.customer_id.empty()) {
+    return Fail(client_id, seq, Code::kBadRequest, "tenant and customer_id are required");
+  }
+  if (std::find(c->channels.begin(), c->channels.end(), msg.channel) == c->channels.end()) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "this adapter did not sign in for channel '" +
+                    std::string(ChannelName(msg.channel)) + "'");
+  }
+  if (msg.text.size() > config_.max_text_bytes) {
+    return Fail(client_id, seq, Code::kPayloadTooLarge,
+                "text of " + std::to_string(msg.text.size()) + " bytes is over the limit of " +
+                    std::to_string(config_.max_text_bytes));
+  }
+  auto opened = OpenSession(client_id, msg, now);
+  if (!opened.ok()) {
+    ErrorOut busy{opened.status().code(), opened.status().message(), seq};
+    busy.position = static_cast<uint32_t>(router_.waiting(config_.default_queue) + 1);
+    out_.outgoing.push_back({client_id, std::move(busy)});
+    return opened.status();
+  }
+  Session& s = **opened;
+  s.adapter_id = client_id;
+  const TranscriptEntry& e = Append(s, Party::kCustomer, "", msg.text, now);
+  if (s.state == SessionState::kActive) {
+    Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
+    d.entry = e;
+    Deliver(s.agent_id, std::move(d));
+  } else {
+    waiting_entries_[s.id].push_back(e);
+    Dispatch(now);
+  }
+  return Status::Ok();
+}
+
+// --- Agent side ---
+
+Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionId session,
+                            uint64_t attempt, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  auto offer = offers_.find(session);
+  if (offer == offers_.end() || offer->second.attempt != attempt ||
+      offer->second.agent_id != client_id) {
+    return Fail(client_id, seq, Code::kStaleOffer,
+                "offer " + std::to_string(attempt) + " of session " + std::to_string(session) +
+                    " is not open for this agent (expired, withdrawn or answered)");
+  }
+  offers_.erase(offer);
+  declined_by_.erase(session);
+  Session& s = sessions_.at(session);
+  s.state = SessionState::kActive;
+  s.agent_id = client_id;
+  s.answered_at = now;
+  MarkDirty(s);
+  // The agent receives the whole conversation so far.
+  auto waiting = waiting_entries_.find(session);
+  if (waiting != waiting_entries_.end()) {
+    for (TranscriptEntry& e : waiting->second) {
+      Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
+      d.entry = std::move(e);
+      Deliver(client_id, std::move(d));
+    }
+    waiting_entries_.erase(waiting);
+  }
+  return Status::Ok();
+}
+
+Status BrokerCore::OnReject(const std::string& client_id, uint64_t seq, SessionId session,
+                            uint64_t attempt, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  auto offer = offers_.find(session);
+  if (offer == offers_.end() || offer->second.attempt != attempt ||
+      offer->second.agent_id != client_id) {
+    return Fail(client_id, seq, Code::kStaleOffer,
+                "offer " + std::to_string(attempt) + " of session " + std::to_string(session) +
+                    " is not open for this agent (expired, withdrawn or answered)");
+  }
+  declined_by_[session].insert(client_id);
+  Requeue(sessions_.at(session), now);
+  Dispatch(now);
+  return Status::Ok();
+}
+
+// Looks up an open session held by this worker, or queues the error.
+static Status OwnedSession(std::unordered_map<SessionId, Session>& sessions,
+                           const std::string& client_id, SessionId id, Session** out) {
+  auto it = sessions.find(id);
+  if (it == sessions.end()) {
+    return Status(Code::kUnknownSession, "session " + std::to_string(id) + " is not open");
+  }
+  if (it->second.state != SessionState::kActive || it->second.agent_id != client_id) {
+    return Status(Code::kNotSessionOwner,
+                  "session " + std::to_string(id) + " is not held by agent '" + client_id + "'");
+  }
+  *out = &it->second;
+  return Status::Ok();
+}
+
+Status BrokerCore::OnAgentMessage(const std::string& client_id, uint64_t seq, SessionId session,
+                                  const std::string& text, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  if (text.size() > config_.max_text_bytes) {
+    return Fail(client_id, seq, Code::kPayloadTooLarge,
+                "text of " + std::to_string(text.size()) + " bytes is over the limit of " +
+                    std::to_string(config_.max_text_bytes));
+  }
+  Session* s = nullptr;
+  if (Status st = OwnedSession(sessions_, client_id, session, &s); !st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  const TranscriptEntry& e = Append(*s, Party::kAgent, client_id, text, now);
+  Delivery d = MakeDelivery(*s, Delivery::Kind::kMessage);
+  d.entry = e;
+  Deliver(s->adapter_id, std::move(d));
+  return Status::Ok();
+}
+
+Status BrokerCore::OnClose(const std::string& client_id, uint64_t seq, SessionId session,
+                           Disposition disposition, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  Session* s = nullptr;
+  if (Status st = OwnedSession(sessions_, client_id, session, &s); !st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  CloseSession(*s, disposition, now);
+  Dispatch(now);
+  return Status::Ok();
+}
+
+void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now) {
+  SB_CHECK(s.state == SessionState::kActive);
+  s.state = SessionState::kClosed;
+  s.disposition = disposition;
+  s.closed_at = now;
+  router_.RemoveLoad(s.agent_id, s.channel);
+  Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
+  d.disposition = disposition;
+  Deliver(s.adapter_id, std::move(d));
+  dirty_sessions_.erase(s.id);
+  open_by_key_.erase(Key(s.tenant, s.channel, s.customer_id));
+  const SessionId id = s.id;
+  out_.mutations.sessions.push_back(std::move(s));
+  sessions_.erase(id);
+}
+
+void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end()) {
+    return;
+  }
+  auto& outbox = it->second.outbox;
+  auto end = outbox.upper_bound(up_to);
+  for (auto d = outbox.begin(); d != end; ++d) {
+    out_.mutations.delivered.push_back(d->first);
+    --outbox_size_;
+  }
+  outbox.erase(outbox.begin(), end);
+}
+
+// --- Queue and offers ---
+
+void BrokerCore::Requeue(Session& s, TimePoint now) {
+  (void)now;
+  auto offer = offers_.find(s.id);
+  SB_CHECK(offer != offers_.end());
+  router_.RemoveLoad(offer->second.agent_id, s.channel);
+  offers_.erase(offer);
+  s.state = SessionState::kQueued;
+  router_.AddContact(s.queue, s.queue_seq, s.id);  // back in its old place
+}
+
+void BrokerCore::Dispatch(TimePoint now) {
+  auto channel_of = [this](SessionId id) { return sessions_.at(id).channel; };
+  auto excluded = [this](SessionId id, const std::string& agent) {
+    auto it = declined_by_.find(id);
+    return it != declined_by_.end() && it->second.count(agent) > 0;
+  };
+  for (const Router::Match& m : router_.FindMatches(channel_of, excluded, kMaxOffersPerDispatch)) {
+    Session& s = sessions_.at(m.session_id);
+    router_.RemoveContact(s.queue, s.queue_seq, s.id);
+    router_.AddLoad(m.agent_id, s.channel, now);
+    s.state = SessionState::kOffered;
+    Offer& offer = offers_[s.id];
+    offer.attempt = next_attempt_++;
+    offer.agent_id = m.agent_id;
+    offer.expires_at = now + config_.offer_timeout;
+    OfferOut o;
+    o.session_id = s.id;
+    o.attempt = offer.attempt;
+    o.tenant = s.tenant;
+    o.channel = s.channel;
+    o.customer_id = s.customer_id;
+    o.queue = s.queue;
+    o.attributes = s.attributes;
+    o.timeout_ms = ToMillis(config_.offer_timeout);
+    o.waited_ms = ToMillis(now - s.enqueued_at);
+    out_.outgoing.push_back({m.agent_id, std::move(o)});
+  }
+}
+
+void BrokerCore::OnTick(TimePoint now) {
+  std::vector<std::string> silent;
+  for (const auto& [id, c] : clients_) {
+    if (c.connected && now - c.last_seen > 3 * config_.heartbeat_interval) {
+      silent.push_back(id);
+    }
+  }
+  for (const std::string& id : silent) {
+    OnDisconnect(id, now);
+  }
+  std::vector<SessionId> expired;
+  for (const auto& [sid, offer] : offers_) {
+    if (offer.expires_at <= now) {
+      expired.push_back(sid);
+    }
+  }
+  for (SessionId sid : expired) {
+    declined_by_[sid].insert(offers_.at(sid).agent_id);
+    Requeue(sessions_.at(sid), now);
+  }
+  Dispatch(now);
+}
+
+TimePoint BrokerCore::NextDeadline() const {
+  TimePoint next = INT64_MAX;
+  for (const auto& [sid, offer] : offers_) {
+    next = std::min(next, offer.expires_at);
+  }
+  for (const auto& [id, c] : clients_) {
+    if (c.connected) {
+      next = std::min(next, c.last_seen + 3 * config_.heartbeat_interval + 1);
+    }
+  }
+  return next;
+}
+
+TurnOutput& BrokerCore::FinishTurn() {
+  for (SessionId id : dirty_sessions_) {
+    auto it = sessions_.find(id);
+    SB_CHECK(it != sessions_.end());
+    out_.mutations.sessions.push_back(it->second);
+  }
+  dirty_sessions_.clear();
+  for (const std::string& id : dirty_marks_) {
+    const Client& c = clients_.at(id);
+    out_.mutations.marks.push_back(ClientMark{id, c.epoch, c.processed_seq});
+  }
+  dirty_marks_.clear();
+  if (counters_dirty_) {
+    out_.mutations.counters = counters_;
+    counters_dirty_ = false;
+  }
+  for (const std::string& id : to_ack_) {
+    const Client& c = clients_.at(id);
+    if (c.connected) {
+      out_.outgoing.push_back({id, AckOut{c.processed_seq}});
+    }
+  }
+  to_ack_.clear();
+  return out_;
+}
+
+// --- Views ---
+
+size_t BrokerCore::queue_depth() const { return router_.waiting(); }
+size_t BrokerCore::agents_signed_in() const { return router_.signed_in(); }
+
+const Session* BrokerCore::FindSession(SessionId id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+std::optional<SessionId> BrokerCore::FindOpenSession(const std::string& tenant, Channel channel,
+                                                     const std::string& customer_id) const {
+  auto it = open_by_key_.find(Key(tenant, channel, customer_id));
+  if (it == open_by_key_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+bool BrokerCore::IsConnected(const std::string& client_id) const {
+  auto it = clients_.find(client_id);
+  return it != clients_.end() && it->second.connected;
+}
+
+}  // namespace switchboard::core

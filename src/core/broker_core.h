@@ -1,0 +1,225 @@
+// BrokerCore: the pure state machine of the broker. Sessions, the default queue, agents and
+// their capacity, offers, per-client de-duplication and the outbox of deliveries.
+//
+// Events and "now" go in; out come the store mutations and the messages to send, collected in
+// a TurnOutput until the engine takes them at the end of a loop turn (FinishTurn). The core
+// knows nothing of sockets, threads, FlatBuffers or RocksDB; the engine commits
+// output().mutations before it sends output().outgoing (durable before acknowledged).
+//
+// Thread rules: not thread-safe; owned by the broker's loop thread.
+//
+// Rejections return a Status whose code is a wire ErrorCode; the core then also queues the
+// Error for the client (so callers need not) and changes nothing else.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "core/model.h"
+#include "core/router.h"
+
+namespace switchboard::core {
+
+struct CoreConfig {
+  std::string default_queue = "default";
+  Micros offer_timeout = 15 * kSeconds;  // an offer not answered by then goes to the next agent
+  Micros heartbeat_interval = 1 * kSeconds;  // a client silent for 3 intervals is gone
+  uint32_t max_text_bytes = 64 * 1024;       // longer texts get kPayloadTooLarge
+  uint32_t max_queue_size = 100000;          // new contacts over it get kBusy
+};
+
+// --- What clients send, already decoded and checked for shape by the protocol layer. ---
+
+struct Skill {
+  std::string name;
+  uint8_t level = 1;
+};
+
+struct HelloIn {
+  Role role = Role::kAdapter;
+  std::string client_id;
+  uint64_t epoch = 0;
+  std::vector<Channel> channels;  // adapter
+  std::vector<std::string> tenants;
+  std::string group;
+  std::vector<Skill> skills;
+  std::vector<std::pair<Channel, uint16_t>> capacity;  // worker; empty: one IM session
+};
+
+struct CustomerMessageIn {
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  std::string text;
+  ContactAttributes attributes;
+};
+
+// --- What the core asks the engine to send. ---
+
+struct WelcomeOut {
+  uint64_t processed_seq = 0;
+};
+struct ErrorOut {
+  Code code = Code::kOk;
+  std::string reason;
+  uint64_t ref_seq = 0;
+  uint32_t position = 0;
+  uint32_t expected_wait_ms = 0;
+};
+struct AckOut {
+  uint64_t up_to = 0;
+};
+struct OfferOut {
+  SessionId session_id = 0;
+  uint64_t attempt = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  std::string queue;
+  ContactAttributes attributes;
+  uint32_t timeout_ms = 0;
+  uint32_t waited_ms = 0;
+};
+
+struct Outgoing {
+  std::string client_id;
+  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, Delivery> body;
+};
+
+struct TurnOutput {
+  Mutations mutations;
+  std::vector<Outgoing> outgoing;  // in the order they must be sent, per client
+
+  void Clear() {
+    mutations.Clear();
+    outgoing.clear();
+  }
+};
+
+class BrokerCore {
+ public:
+  explicit BrokerCore(CoreConfig config);
+  ~BrokerCore();
+  BrokerCore(const BrokerCore&) = delete;
+  BrokerCore& operator=(const BrokerCore&) = delete;
+
+  // Loads what the store recovered. Call once, before any event. Offered sessions come
+  // back queued in their old place; agents are offline until they say Hello.
+  void Restore(RecoveredState state, TimePoint now);
+
+  // --- Events. `seq` is the envelope's sequence number. ---
+
+  // A client says who it is. Queues a Welcome and re-sends its unacknowledged deliveries;
+  // on failure (kBadRequest) queues nothing: the engine answers the unbound connection.
+  // A Hello for a client id that is connected replaces that connection.
+  Status OnHello(const HelloIn& hello, TimePoint now);
+  // A client went away (its connection was replaced, or it fell silent): its offers are
+  // withdrawn; a worker's sessions stay with it.
+  void OnDisconnect(const std::string& client_id, TimePoint now);
+  // Any frame from a signed-in client: keeps it alive.
+  void OnActivity(const std::string& client_id, TimePoint now);
+
+  // Starts an acknowledged envelope from a signed-in client. Returns false if it must be
+  // skipped because this (client, epoch) already processed `seq` (a re-send; it will be
+  // acknowledged again). A seq that skips ahead or 0 is rejected (kBadRequest queued,
+  // returns false, nothing recorded). When it returns true, the caller must dispatch the
+  // body to exactly one On* handler below; the seq then counts as processed whatever the
+  // handler returns.
+  bool BeginEnvelope(const std::string& client_id, uint64_t seq);
+
+  Status OnCustomerMessage(const std::string& client_id, uint64_t seq,
+                           const CustomerMessageIn& msg, TimePoint now);
+  Status OnAccept(const std::string& client_id, uint64_t seq, SessionId session,
+                  uint64_t attempt, TimePoint now);
+  Status OnReject(const std::string& client_id, uint64_t seq, SessionId session,
+                  uint64_t attempt, TimePoint now);
+  Status OnAgentMessage(const std::string& client_id, uint64_t seq, SessionId session,
+                        const std::string& text, TimePoint now);
+  Status OnClose(const std::string& client_id, uint64_t seq, SessionId session,
+                 Disposition disposition, TimePoint now);
+  // A client acknowledges every delivery to it with id <= up_to.
+  void OnDeliveryAck(const std::string& client_id, DeliveryId up_to);
+  // Queues an error for a signed-in client for an envelope the engine could not decode; the
+  // seq counts as processed (call after BeginEnvelope returned true).
+  void Reject(const std::string& client_id, uint64_t seq, const Status& status);
+
+  // Time passes: expires offers, drops silent clients, dispatches.
+  void OnTick(TimePoint now);
+
+  // Ends a turn: moves pending session/mark/counter changes into output().mutations and
+  // queues the acks of this turn's envelopes. The engine then commits and sends.
+  TurnOutput& FinishTurn();
+  TurnOutput& output() { return out_; }
+
+  // --- Read-only views, for metrics and tests. ---
+  size_t queue_depth() const;
+  size_t sessions_open() const { return sessions_.size(); }
+  size_t agents_signed_in() const;
+  size_t outbox_size() const { return outbox_size_; }
+  const Session* FindSession(SessionId id) const;
+  std::optional<SessionId> FindOpenSession(const std::string& tenant, Channel channel,
+                                           const std::string& customer_id) const;
+  bool IsConnected(const std::string& client_id) const;
+  // Earliest time OnTick has work to do (an offer expiring, a client to time out).
+  TimePoint NextDeadline() const;
+  const CoreConfig& config() const { return config_; }
+
+ private:
+  struct Client {
+    Role role = Role::kAdapter;
+    uint64_t epoch = 0;
+    uint64_t processed_seq = 0;
+    bool connected = false;
+    TimePoint last_seen = 0;
+    std::vector<Channel> channels;
+    std::map<DeliveryId, Delivery> outbox;  // unacknowledged deliveries, in id order
+  };
+  struct Offer {
+    uint64_t attempt = 0;
+    std::string agent_id;
+    TimePoint expires_at = 0;
+  };
+
+  Client* SignedIn(const std::string& client_id, Role role, uint64_t seq, Status* error);
+  Status Fail(const std::string& client_id, uint64_t seq, Code code, std::string reason);
+  Result<Session*> OpenSession(const std::string& client_id, const CustomerMessageIn& msg, TimePoint now);
+  TranscriptEntry& Append(Session& s, Party from, const std::string& agent_id,
+                          const std::string& text, TimePoint now);
+  void Deliver(const std::string& client_id, Delivery d);
+  Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
+  void Requeue(Session& s, TimePoint now);
+  void Dispatch(TimePoint now);
+  void CloseSession(Session& s, Disposition disposition, TimePoint now);
+  void MarkDirty(const Session& s) { dirty_sessions_.insert(s.id); }
+  static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);
+
+  CoreConfig config_;
+  Router router_;
+  Counters counters_;
+  bool counters_dirty_ = false;
+  uint64_t next_attempt_ = 1;
+
+  std::unordered_map<SessionId, Session> sessions_;          // open sessions
+  std::unordered_map<std::string, SessionId> open_by_key_;  // tenant/channel/customer -> id
+  std::unordered_map<SessionId, std::vector<TranscriptEntry>> waiting_entries_;
+  std::unordered_map<SessionId, Offer> offers_;
+  std::unordered_map<SessionId, std::set<std::string>> declined_by_;
+  std::unordered_map<std::string, Client> clients_;
+  size_t outbox_size_ = 0;
+
+  std::unordered_set<SessionId> dirty_sessions_;
+  std::set<std::string> dirty_marks_;
+  std::set<std::string> to_ack_;
+  TurnOutput out_;
+};
+
+}  // namespace switchboard::core

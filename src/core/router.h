@@ -1,0 +1,118 @@
+// Router: the waiting contacts of every queue and the agents who can take them, and the
+// choice of agent for a contact.
+//
+// This is the walking skeleton's routing: every contact waits in one queue in arrival
+// order and goes to the longest-idle available agent with free capacity on its channel
+// (an agent is "idle since" the last time a contact was assigned to it, or its sign-in).
+// The routing engine (rules, skills, strategies) replaces the choice behind this interface.
+//
+// Thread rules: not thread-safe; owned by BrokerCore.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "core/model.h"
+
+namespace switchboard::core {
+
+struct AgentProfile {
+  std::string agent_id;
+  std::string group;
+  std::vector<std::pair<std::string, uint8_t>> skills;
+  std::array<uint16_t, kChannelCount> capacity{};  // max sessions per channel
+};
+
+class Router {
+ public:
+  // Waiting contacts. A contact is ordered by (queue, queue_seq); adding one twice is a bug.
+  void AddContact(const std::string& queue, uint64_t queue_seq, SessionId id);
+  void RemoveContact(const std::string& queue, uint64_t queue_seq, SessionId id);
+  size_t waiting() const { return waiting_; }
+  size_t waiting(const std::string& queue) const;
+
+  // Agents. SignIn creates or updates the profile and makes the agent available; SignOut
+  // keeps its load (its sessions stay with it) but offers it nothing more.
+  void SignIn(const AgentProfile& profile, TimePoint now);
+  void SignOut(const std::string& agent_id);
+  // Load counts sessions offered to or held by the agent, per channel. Adding load to an
+  // unknown agent creates it signed out (recovery: sessions come back before agents do).
+  void AddLoad(const std::string& agent_id, Channel channel, TimePoint now);
+  void RemoveLoad(const std::string& agent_id, Channel channel);
+  size_t signed_in() const { return signed_in_; }
+  bool IsSignedIn(const std::string& agent_id) const;
+
+  // A matched contact and agent. The router does not change state: the caller offers and
+  // calls AddLoad / RemoveContact.
+  struct Match {
+    SessionId session_id;
+    std::string agent_id;
+  };
+  // Walks waiting contacts in queue order and picks an agent for each that one can take,
+  // skipping agents for whom `excluded(session, agent)` is true. Returns at most `limit`
+  // matches, never more than agents' free capacity allows. Looks at no more than
+  // `scan_limit` contacts per call, so a long queue with no free agent costs little.
+  template <typename SessionLookup, typename Excluded>
+  std::vector<Match> FindMatches(const SessionLookup& channel_of, const Excluded& excluded,
+                                 size_t limit, size_t scan_limit = 4096) const;
+
+ private:
+  struct Agent {
+    AgentProfile profile;
+    std::array<uint16_t, kChannelCount> load{};
+    bool signed_in = false;
+    TimePoint idle_since = 0;
+  };
+  bool HasRoom(const Agent& a) const;
+  void Reindex(const std::string& agent_id, Agent& a);
+
+  std::map<std::string, std::set<std::pair<uint64_t, SessionId>>> queues_;
+  size_t waiting_ = 0;
+  std::unordered_map<std::string, Agent> agents_;
+  // Signed-in agents with room on some channel, longest idle first.
+  std::set<std::pair<TimePoint, std::string>> available_;
+  size_t signed_in_ = 0;
+};
+
+template <typename SessionLookup, typename Excluded>
+std::vector<Router::Match> Router::FindMatches(const SessionLookup& channel_of,
+                                               const Excluded& excluded, size_t limit,
+                                               size_t scan_limit) const {
+  std::vector<Match> matches;
+  if (available_.empty()) {
+    return matches;
+  }
+  // Room already promised to earlier matches in this call, per agent and channel.
+  std::unordered_map<std::string, std::array<uint16_t, kChannelCount>> promised;
+  size_t scanned = 0;
+  for (const auto& [queue, contacts] : queues_) {
+    for (const auto& [seq, id] : contacts) {
+      if (matches.size() >= limit || ++scanned > scan_limit) {
+        return matches;
+      }
+      const Channel ch = channel_of(id);
+      const auto c = static_cast<size_t>(ch);
+      for (const auto& [idle_since, agent_id] : available_) {
+        const Agent& a = agents_.at(agent_id);
+        const uint16_t extra = promised.count(agent_id) ? promised[agent_id][c] : 0;
+        if (a.load[c] + extra >= a.profile.capacity[c] || excluded(id, agent_id)) {
+          continue;
+        }
+        promised[agent_id][c]++;
+        matches.push_back(Match{id, agent_id});
+        break;
+      }
+    }
+  }
+  return matches;
+}
+
+}  // namespace switchboard::core

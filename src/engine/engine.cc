@@ -1,0 +1,419 @@
+#include "engine/engine.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "protocol/convert.h"
+
+namespace switchboard::engine {
+namespace {
+
+using protocol::Str;
+
+constexpr Micros kMaxPollWait = 100 * kMillis;
+
+std::string PeerString(const zmq::message_t& m) {
+  return std::string(static_cast<const char*>(m.data()), m.size());
+}
+
+std::span<const std::byte> Bytes(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+Engine::Engine(EngineConfig config, store::Store& store, metrics::BrokerMetrics* metrics,
+               const Clock& clock)
+    : config_(std::move(config)),
+      store_(store),
+      metrics_(metrics),
+      clock_(clock),
+      core_(config_.core) {
+  stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    sync_stop_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) {
+    sync_thread_.join();
+  }
+  if (stop_fd_ >= 0) {
+    close(stop_fd_);
+  }
+}
+
+Result<std::string> Engine::Start() {
+  if (stop_fd_ < 0) {
+    return Status(Code::kInternal, "cannot create an eventfd for the stop signal");
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto recovered = store_.Recover();
+  if (!recovered.ok()) {
+    return recovered.status();
+  }
+  const size_t sessions = recovered->open_sessions.size();
+  const size_t outbox = recovered->outbox.size();
+  core_.Restore(std::move(recovered).value(), clock_.Now());
+  const double took = Seconds(std::chrono::steady_clock::now() - t0);
+  std::fprintf(stderr,
+               "switchboard-broker: recovered %zu open sessions, %zu queued contacts and %zu "
+               "undelivered messages in %.3f s\n",
+               sessions, core_.queue_depth(), outbox, took);
+  if (metrics_ != nullptr) {
+    metrics_->recovery_seconds.Set(took);
+  }
+  router_ = std::make_unique<transport::RouterSocket>(context_);
+  auto bound = router_->Bind(config_.bind);
+  if (!bound.ok()) {
+    return bound.status();
+  }
+  if (config_.background_wal_sync) {
+    sync_thread_ = std::thread([this] { SyncLoop(); });
+  }
+  UpdateGauges();
+  return bound;
+}
+
+void Engine::Stop() {
+  const uint64_t one = 1;
+  ssize_t n = write(stop_fd_, &one, sizeof one);
+  (void)n;
+}
+
+void Engine::SyncLoop() {
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  while (!sync_stop_) {
+    sync_cv_.wait_for(lock, std::chrono::microseconds(config_.wal_sync_interval));
+    if (sync_stop_) {
+      break;
+    }
+    lock.unlock();
+    Status st = store_.SyncWal();
+    lock.lock();
+    if (!st.ok()) {
+      sync_error_ = st.ToString();
+      sync_failed_.store(true);
+      return;
+    }
+  }
+}
+
+Status Engine::Run() {
+  zmq::message_t peer;
+  zmq::message_t payload;
+  TimePoint next_tick = clock_.Now();
+  for (;;) {
+    TimePoint now = clock_.Now();
+    const Micros wait = std::clamp<Micros>(std::min(next_tick, core_.NextDeadline()) - now, 0,
+                                           kMaxPollWait);
+    zmq::pollitem_t items[] = {
+        {router_->socket().handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, stop_fd_, ZMQ_POLLIN, 0},
+    };
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds((wait + kMillis - 1) / kMillis));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) {
+        return Status(Code::kInternal, std::string("poll failed: ") + e.what());
+      }
+    }
+    const bool stopping = (items[1].revents & ZMQ_POLLIN) != 0;
+    const auto turn_start = std::chrono::steady_clock::now();
+    now = clock_.Now();
+    int frames = 0;
+    bool malformed = false;
+    while (frames < config_.max_frames_per_turn && router_->TryReceive(peer, payload, malformed)) {
+      ++frames;
+      if (malformed) {
+        DirectError(PeerString(peer), Code::kBadFrame,
+                    "a switchboard message is exactly one ZeroMQ frame", 0);
+        continue;
+      }
+      HandleFrame(peer, payload, now);
+    }
+    if (now >= next_tick || now >= core_.NextDeadline()) {
+      core_.OnTick(now);
+      next_tick = now + kMaxPollWait;
+    }
+    core_.FinishTurn();
+    if (Status st = Commit(); !st.ok()) {
+      return st;
+    }
+    SendOutput();
+    if (frames > 0 && metrics_ != nullptr) {
+      metrics_->frames_received.Increment(frames);
+      metrics_->loop_turn_seconds.Observe(Seconds(std::chrono::steady_clock::now() - turn_start));
+    }
+    UpdateGauges();
+    if (sync_failed_.load()) {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      return Status(Code::kStoreFailure, "background WAL sync failed: " + sync_error_);
+    }
+    if (stopping) {
+      // A final WAL sync so that a clean stop loses nothing, even in fast mode.
+      return store_.SyncWal();
+    }
+  }
+}
+
+void Engine::HandleFrame(const zmq::message_t& peer_msg, const zmq::message_t& payload,
+                         TimePoint now) {
+  const std::string peer = PeerString(peer_msg);
+  auto frame = protocol::VerifyFrame(
+      {static_cast<const std::byte*>(payload.data()), payload.size()},
+      config_.info.max_frame_bytes);
+  if (!frame.ok()) {
+    DirectError(peer, frame.status().code(), frame.status().message(), 0);
+    return;
+  }
+  for (const wire::Envelope* env : *(*frame)->envelopes()) {
+    HandleEnvelope(peer, *env, now);
+  }
+}
+
+void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, TimePoint now) {
+  if (metrics_ != nullptr) {
+    metrics_->messages_received.Increment();
+  }
+  const wire::Body type = env.body_type();
+  if (type == wire::Body::Hello) {
+    HandleHello(peer, *env.body_as_Hello(), now);
+    return;
+  }
+  auto bound = client_of_peer_.find(peer);
+  if (bound == client_of_peer_.end() || !core_.IsConnected(bound->second)) {
+    DirectError(peer, Code::kNotSignedIn, "send Hello first (or again: the broker restarted)",
+                env.seq());
+    return;
+  }
+  const std::string& client = bound->second;
+  core_.OnActivity(client, now);
+  switch (type) {
+    case wire::Body::Heartbeat: {
+      protocol::FrameBuilder b(64);
+      protocol::EncodeHeartbeat(b, now);
+      Direct(peer, b);
+      return;
+    }
+    case wire::Body::Ack:
+      core_.OnDeliveryAck(client, env.body_as_Ack()->up_to());
+      return;
+    default:
+      break;
+  }
+  const uint64_t seq = env.seq();
+  if (!core_.BeginEnvelope(client, seq)) {
+    if (metrics_ != nullptr && seq != 0) {
+      metrics_->duplicates_dropped.Increment();
+    }
+    return;
+  }
+  Status st;
+  switch (type) {
+    case wire::Body::CustomerMessage: {
+      auto msg = protocol::Decode(*env.body_as_CustomerMessage());
+      if (!msg.ok()) {
+        core_.Reject(client, seq, msg.status());
+        st = msg.status();
+        break;
+      }
+      const size_t before = core_.sessions_open();
+      st = core_.OnCustomerMessage(client, seq, *msg, now);
+      if (st.ok() && metrics_ != nullptr) {
+        metrics_->customer_messages.Increment();
+        if (core_.sessions_open() > before) {
+          metrics_->sessions_opened.Increment();
+        }
+      }
+      break;
+    }
+    case wire::Body::Accept: {
+      const auto* a = env.body_as_Accept();
+      st = core_.OnAccept(client, seq, a->session_id(), a->attempt(), now);
+      break;
+    }
+    case wire::Body::Reject: {
+      const auto* r = env.body_as_Reject();
+      st = core_.OnReject(client, seq, r->session_id(), r->attempt(), now);
+      break;
+    }
+    case wire::Body::AgentMessage: {
+      const auto* m = env.body_as_AgentMessage();
+      st = core_.OnAgentMessage(client, seq, m->session_id(), Str(m->text()), now);
+      if (st.ok() && metrics_ != nullptr) {
+        metrics_->agent_messages.Increment();
+      }
+      break;
+    }
+    case wire::Body::Close: {
+      const auto* c = env.body_as_Close();
+      auto disposition = protocol::FromWire(c->disposition());
+      if (!disposition.ok()) {
+        core_.Reject(client, seq, disposition.status());
+        st = disposition.status();
+        break;
+      }
+      st = core_.OnClose(client, seq, c->session_id(), *disposition, now);
+      if (st.ok() && metrics_ != nullptr) {
+        metrics_->sessions_closed.Increment();
+      }
+      break;
+    }
+    case wire::Body::Welcome:
+    case wire::Body::Error:
+    case wire::Body::Offer:
+    case wire::Body::Deliver:
+      st = Status(Code::kWrongRole, "only the broker sends " +
+                                        std::string(protocol::BodyName(type)));
+      core_.Reject(client, seq, st);
+      break;
+    default:
+      st = Status(Code::kUnknownBody,
+                  "unknown body type " + std::to_string(static_cast<int>(type)));
+      core_.Reject(client, seq, st);
+      break;
+  }
+  if (!st.ok() && metrics_ != nullptr) {
+    metrics_->CountRejection(st.code());
+  }
+}
+
+void Engine::HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now) {
+  auto decoded = protocol::Decode(hello);
+  Status st = decoded.ok() ? core_.OnHello(*decoded, now) : decoded.status();
+  if (!st.ok()) {
+    DirectError(peer, st.code(), st.message(), 0);
+    return;
+  }
+  const std::string& client = decoded->client_id;
+  if (auto old = peer_of_client_.find(client); old != peer_of_client_.end()) {
+    client_of_peer_.erase(old->second);
+  }
+  if (auto old = client_of_peer_.find(peer); old != client_of_peer_.end() && old->second != client) {
+    // The same socket signs in as another client: the first one is gone.
+    core_.OnDisconnect(old->second, now);
+    peer_of_client_.erase(old->second);
+  }
+  client_of_peer_[peer] = client;
+  peer_of_client_[client] = peer;
+}
+
+void Engine::DirectError(const std::string& peer, Code code, const std::string& reason,
+                         uint64_t ref_seq) {
+  if (metrics_ != nullptr) {
+    metrics_->CountRejection(code);
+  }
+  protocol::FrameBuilder b(256 + reason.size());
+  protocol::EncodeError(b, code, reason, ref_seq);
+  Direct(peer, b);
+}
+
+void Engine::Direct(const std::string& peer, protocol::FrameBuilder& b) {
+  auto bytes = b.Finish();
+  direct_.emplace_back(peer, std::string(reinterpret_cast<const char*>(bytes.data()),
+                                         bytes.size()));
+}
+
+Status Engine::Commit() {
+  core::TurnOutput& out = core_.output();
+  if (out.mutations.empty()) {
+    return Status::Ok();
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  store::CommitStats stats;
+  Status st = store_.Commit(out.mutations, &stats);
+  if (!st.ok()) {
+    return st;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->store_commit_seconds.Observe(Seconds(std::chrono::steady_clock::now() - t0));
+    metrics_->store_batch_records.Observe(stats.records);
+  }
+  return Status::Ok();
+}
+
+void Engine::SendFrame(const std::string& peer, std::span<const std::byte> bytes) {
+  const auto result = router_->Send(Bytes(peer), bytes);
+  if (metrics_ == nullptr) {
+    return;
+  }
+  switch (result) {
+    case transport::SendResult::kSent:
+      metrics_->frames_sent.Increment();
+      break;
+    case transport::SendResult::kWouldBlock:
+      metrics_->sends_would_block.Increment();
+      break;
+    case transport::SendResult::kUnreachable:
+      metrics_->sends_unreachable.Increment();
+      break;
+  }
+}
+
+void Engine::SendOutput() {
+  for (const auto& [peer, bytes] : direct_) {
+    SendFrame(peer, Bytes(bytes));
+  }
+  direct_.clear();
+  core::TurnOutput& out = core_.output();
+  // Group by client, keeping each client's order; one frame per client (or several, if
+  // one would pass the frame size limit).
+  std::stable_sort(out.outgoing.begin(), out.outgoing.end(),
+                   [](const core::Outgoing& a, const core::Outgoing& b) {
+                     return a.client_id < b.client_id;
+                   });
+  const size_t limit = config_.info.max_frame_bytes / 2;
+  size_t i = 0;
+  while (i < out.outgoing.size()) {
+    const std::string& client = out.outgoing[i].client_id;
+    auto peer = peer_of_client_.find(client);
+    size_t j = i;
+    while (j < out.outgoing.size() && out.outgoing[j].client_id == client) {
+      if (peer != peer_of_client_.end()) {
+        protocol::Encode(out_frame_, config_.info, out.outgoing[j].body);
+        if (out_frame_.size() > limit) {
+          if (metrics_ != nullptr) {
+            metrics_->messages_sent.Increment(out_frame_.count());
+          }
+          SendFrame(peer->second, out_frame_.Finish());
+          out_frame_.Reset();
+        }
+      }
+      ++j;
+    }
+    if (!out_frame_.empty()) {
+      if (metrics_ != nullptr) {
+        metrics_->messages_sent.Increment(out_frame_.count());
+      }
+      SendFrame(peer->second, out_frame_.Finish());
+      out_frame_.Reset();
+    }
+    i = j;
+  }
+  out.Clear();
+}
+
+void Engine::UpdateGauges() {
+  if (metrics_ == nullptr) {
+    return;
+  }
+  metrics_->queue_depth.Set(static_cast<double>(core_.queue_depth()));
+  metrics_->sessions_open.Set(static_cast<double>(core_.sessions_open()));
+  metrics_->agents_signed_in.Set(static_cast<double>(core_.agents_signed_in()));
+  metrics_->outbox_deliveries.Set(static_cast<double>(core_.outbox_size()));
+  metrics_->clients_connected.Set(static_cast<double>(peer_of_client_.size()));
+}
+
+}  // namespace switchboard::engine

@@ -1,0 +1,96 @@
+// Engine: one broker loop. Each turn polls the ROUTER socket, drains a bounded number of
+// frames without blocking, verifies and applies them to the core, commits the turn's
+// mutations to the store in one write batch, and only then sends acks, deliveries and
+// offers (durable before acknowledged).
+//
+// Thread rules: Run() owns the socket, the core and the store's write path on the calling
+// thread. A background thread fsyncs the WAL in fast mode. Stop() may be called from any
+// thread (it only writes to an eventfd the loop polls).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "core/broker_core.h"
+#include "metrics/broker_metrics.h"
+#include "protocol/codec.h"
+#include "protocol/frame.h"
+#include "store/store.h"
+#include "transport/router_socket.h"
+
+namespace switchboard::engine {
+
+struct EngineConfig {
+  std::string bind = "tcp://127.0.0.1:5570";
+  core::CoreConfig core;
+  protocol::BrokerInfo info;           // version and limits told to clients in Welcome
+  int max_frames_per_turn = 1024;      // frames drained before the turn commits
+  Micros wal_sync_interval = 1 * kSeconds;  // fast mode: the WAL is fsynced this often
+  bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
+};
+
+class Engine {
+ public:
+  // `store` and `metrics` (may be null) must outlive the Engine.
+  Engine(EngineConfig config, store::Store& store, metrics::BrokerMetrics* metrics,
+         const Clock& clock);
+  ~Engine();
+
+  // Recovers the state from the store and binds the socket. Returns the bound endpoint.
+  Result<std::string> Start();
+  // Runs until Stop() (returns Ok) or a store failure (returns kStoreFailure: the broker
+  // must exit without acknowledging anything more).
+  Status Run();
+  // Asks Run to finish its current turn, commit it, and return. Async-signal-safe.
+  void Stop();
+
+  const core::BrokerCore& core() const { return core_; }
+
+ private:
+  void HandleFrame(const zmq::message_t& peer, const zmq::message_t& payload, TimePoint now);
+  void HandleEnvelope(const std::string& peer, const wire::Envelope& env, TimePoint now);
+  void HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now);
+  void DirectError(const std::string& peer, Code code, const std::string& reason,
+                   uint64_t ref_seq);
+  Status Commit();
+  void SendOutput();
+  void SendFrame(const std::string& peer, std::span<const std::byte> bytes);
+  void Direct(const std::string& peer, protocol::FrameBuilder& b);
+  void UpdateGauges();
+  void SyncLoop();
+
+  EngineConfig config_;
+  store::Store& store_;
+  metrics::BrokerMetrics* metrics_;
+  const Clock& clock_;
+  core::BrokerCore core_;
+
+  zmq::context_t context_{1};
+  std::unique_ptr<transport::RouterSocket> router_;
+  int stop_fd_ = -1;
+
+  std::unordered_map<std::string, std::string> client_of_peer_;  // routing id -> client id
+  std::unordered_map<std::string, std::string> peer_of_client_;  // client id -> routing id
+  // Replies that bypass the core (errors to unbound peers, heartbeats), sent after commit.
+  std::vector<std::pair<std::string, std::string>> direct_;  // (routing id, frame bytes)
+  protocol::FrameBuilder out_frame_;
+
+  std::thread sync_thread_;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool sync_stop_ = false;                 // guarded by sync_mu_
+  std::atomic<bool> sync_failed_{false};
+  std::string sync_error_;                 // guarded by sync_mu_
+};
+
+}  // namespace switchboard::engine

@@ -1,0 +1,55 @@
+#include "protocol/frame.h"
+
+#include <string>
+
+namespace switchboard::protocol {
+
+Result<const wire::Frame*> VerifyFrame(std::span<const std::byte> bytes, size_t max_frame_bytes) {
+  if (bytes.size() > max_frame_bytes) {
+    return Status(Code::kPayloadTooLarge, "frame of " + std::to_string(bytes.size()) +
+                                              " bytes is over the limit of " +
+                                              std::to_string(max_frame_bytes));
+  }
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(data, wire::FrameIdentifier())) {
+    return Status(Code::kBadFrame, "not a switchboard frame (missing identifier SBW1)");
+  }
+  flatbuffers::Verifier verifier(data, bytes.size(), /*max_depth=*/32, /*max_tables=*/1000000);
+  if (!wire::VerifyFrameBuffer(verifier)) {
+    return Status(Code::kBadFrame, "frame failed FlatBuffers verification (truncated or corrupt)");
+  }
+  const wire::Frame* frame = wire::GetFrame(data);
+  if (frame->version() != kProtocolVersion) {
+    return Status(Code::kUnsupportedVersion,
+                  "protocol version " + std::to_string(frame->version()) +
+                      " is not supported; this broker speaks version " +
+                      std::to_string(kProtocolVersion));
+  }
+  if (frame->envelopes() == nullptr || frame->envelopes()->size() == 0) {
+    return Status(Code::kBadFrame, "frame has no envelopes");
+  }
+  return frame;
+}
+
+std::string_view BodyName(wire::Body body) {
+  const char* name = wire::EnumNameBody(body);
+  return (name == nullptr || *name == '\0') ? std::string_view("Unknown") : std::string_view(name);
+}
+
+void FrameBuilder::Add(uint64_t seq, wire::Body type, flatbuffers::Offset<void> body) {
+  envelopes_.push_back(wire::CreateEnvelope(fbb_, seq, type, body));
+}
+
+std::span<const std::byte> FrameBuilder::Finish() {
+  auto vec = fbb_.CreateVector(envelopes_);
+  auto frame = wire::CreateFrame(fbb_, kProtocolVersion, vec);
+  wire::FinishFrameBuffer(fbb_, frame);
+  return {reinterpret_cast<const std::byte*>(fbb_.GetBufferPointer()), fbb_.GetSize()};
+}
+
+void FrameBuilder::Reset() {
+  fbb_.Clear();
+  envelopes_.clear();
+}
+
+}  // namespace switchboard::protocol

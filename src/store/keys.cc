@@ -1,0 +1,137 @@
+#include "store/keys.h"
+
+#include <cstdio>
+
+namespace switchboard::store::keys {
+namespace {
+
+void AppendBigEndian64(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+void AppendBigEndian32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+uint64_t ReadBigEndian(std::string_view bytes) {
+  uint64_t v = 0;
+  for (char c : bytes) {
+    v = (v << 8) | static_cast<uint8_t>(c);
+  }
+  return v;
+}
+
+std::string PrefixedId(char prefix, uint64_t id) {
+  std::string key;
+  key.reserve(9);
+  key.push_back(prefix);
+  AppendBigEndian64(&key, id);
+  return key;
+}
+
+}  // namespace
+
+std::string SessionKey(core::SessionId id) { return PrefixedId(kSessionPrefix, id); }
+
+std::string OpenKey(core::SessionId id) { return PrefixedId(kOpenPrefix, id); }
+
+std::string TranscriptKey(core::SessionId session_id, uint32_t index) {
+  std::string key = PrefixedId(kTranscriptPrefix, session_id);
+  AppendBigEndian32(&key, index);
+  return key;
+}
+
+std::string TranscriptPrefix(core::SessionId session_id) {
+  return PrefixedId(kTranscriptPrefix, session_id);
+}
+
+std::string DeliveryKey(core::DeliveryId id) { return PrefixedId(kDeliveryPrefix, id); }
+
+std::string MarkKey(std::string_view client_id) {
+  std::string key;
+  key.reserve(1 + client_id.size());
+  key.push_back(kMarkPrefix);
+  key.append(client_id);
+  return key;
+}
+
+std::optional<std::string> PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    auto last = static_cast<uint8_t>(end.back());
+    if (last != 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> DecodeId(std::string_view key, char prefix) {
+  if (key.size() != 9 || key[0] != prefix) {
+    return std::nullopt;
+  }
+  return ReadBigEndian(key.substr(1));
+}
+
+std::optional<TranscriptKeyParts> DecodeTranscriptKey(std::string_view key) {
+  if (key.size() != 13 || key[0] != kTranscriptPrefix) {
+    return std::nullopt;
+  }
+  return TranscriptKeyParts{ReadBigEndian(key.substr(1, 8)),
+                            static_cast<uint32_t>(ReadBigEndian(key.substr(9, 4)))};
+}
+
+std::string DescribeKey(std::string_view key) {
+  if (key.empty()) {
+    return "(empty key)";
+  }
+  const char prefix = key[0];
+  if (prefix == kSessionPrefix || prefix == kOpenPrefix || prefix == kDeliveryPrefix) {
+    if (auto id = DecodeId(key, prefix)) {
+      return std::string(1, prefix) + "/" + std::to_string(*id);
+    }
+  } else if (prefix == kTranscriptPrefix) {
+    if (auto parts = DecodeTranscriptKey(key)) {
+      return "t/" + std::to_string(parts->session_id) + "/" + std::to_string(parts->index);
+    }
+  }
+  const bool printable_prefix = prefix >= 0x21 && prefix <= 0x7e;
+  std::string out = printable_prefix ? std::string(1, prefix) : "\\x";
+  if (!printable_prefix) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", static_cast<uint8_t>(prefix));
+    out += hex;
+  }
+  out += '/';
+  std::string_view rest = key.substr(1);
+  if (prefix == kMarkPrefix || prefix == kMetaPrefix) {
+    // Client ids and meta names are usually text: quote them, escaping anything else.
+    out += '"';
+    for (char c : rest) {
+      const auto u = static_cast<uint8_t>(c);
+      if (u >= 0x20 && u <= 0x7e && c != '"' && c != '\\') {
+        out += c;
+      } else {
+        char esc[5];
+        std::snprintf(esc, sizeof esc, "\\x%02x", u);
+        out += esc;
+      }
+    }
+    out += '"';
+    return out;
+  }
+  for (char c : rest) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", static_cast<uint8_t>(c));
+    out += hex;
+  }
+  return out;
+}
+
+}  // namespace switchboard::store::keys

@@ -1,0 +1,673 @@
+#include "store/store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <flatbuffers/flatbuffers.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
+#include <rocksdb/write_batch.h>
+
+#include "store/keys.h"
+#include "store_generated.h"
+
+namespace switchboard::store {
+namespace {
+
+// The stored enums are numbered as the model's; a change to either must fail the build.
+static_assert(static_cast<int>(fb::Channel::Im) == static_cast<int>(core::Channel::kIm));
+static_assert(static_cast<int>(fb::Channel::Phone) == static_cast<int>(core::Channel::kPhone));
+static_assert(static_cast<int>(fb::Channel::Social) == static_cast<int>(core::Channel::kSocial));
+static_assert(static_cast<int>(fb::Channel::Merchant) ==
+              static_cast<int>(core::Channel::kMerchant));
+static_assert(static_cast<int>(fb::Channel::Proactive) ==
+              static_cast<int>(core::Channel::kProactive));
+static_assert(static_cast<int>(fb::Channel::MAX) + 1 == core::kChannelCount);
+static_assert(static_cast<int>(fb::SessionState::Queued) ==
+              static_cast<int>(core::SessionState::kQueued));
+static_assert(static_cast<int>(fb::SessionState::Offered) ==
+              static_cast<int>(core::SessionState::kOffered));
+static_assert(static_cast<int>(fb::SessionState::Active) ==
+              static_cast<int>(core::SessionState::kActive));
+static_assert(static_cast<int>(fb::SessionState::Closed) ==
+              static_cast<int>(core::SessionState::kClosed));
+static_assert(static_cast<int>(fb::Party::Customer) == static_cast<int>(core::Party::kCustomer));
+static_assert(static_cast<int>(fb::Party::Agent) == static_cast<int>(core::Party::kAgent));
+static_assert(static_cast<int>(fb::Party::System) == static_cast<int>(core::Party::kSystem));
+static_assert(static_cast<int>(fb::Disposition::Resolved) ==
+              static_cast<int>(core::Disposition::kResolved));
+static_assert(static_cast<int>(fb::Disposition::Unresolved) ==
+              static_cast<int>(core::Disposition::kUnresolved));
+static_assert(static_cast<int>(fb::Disposition::Escalated) ==
+              static_cast<int>(core::Disposition::kEscalated));
+static_assert(static_cast<int>(fb::Disposition::Abandoned) ==
+              static_cast<int>(core::Disposition::kAbandoned));
+static_assert(static_cast<int>(fb::DeliveryKind::Message) ==
+              static_cast<int>(core::Delivery::Kind::kMessage));
+static_assert(static_cast<int>(fb::DeliveryKind::Closed) ==
+              static_cast<int>(core::Delivery::Kind::kClosed));
+
+// RocksDB tuning for this workload: small values, one batch per loop turn, ids increasing.
+constexpr size_t kWriteBufferBytes = 64 << 20;
+constexpr int kMaxWriteBuffers = 3;
+constexpr size_t kBlockCacheBytes = 32 << 20;
+constexpr int kBackgroundJobs = 2;
+// `o` and `d` keys are put and deleted in id order (a queue pattern): their tombstones would
+// pile up in front of the live keys that Recover scans. Compact SST files where at least
+// half of a window of entries are deletions.
+constexpr size_t kDeletionWindow = 1024;
+constexpr size_t kDeletionTrigger = 512;
+
+// ---- Encoding ----
+
+using StringOffset = flatbuffers::Offset<flatbuffers::String>;
+
+// Empty strings are not written: an absent string reads as "".
+StringOffset Str(flatbuffers::FlatBufferBuilder& fbb, const std::string& s) {
+  return s.empty() ? StringOffset() : fbb.CreateString(s);
+}
+
+flatbuffers::Offset<fb::TranscriptEntry> BuildEntry(flatbuffers::FlatBufferBuilder& fbb,
+                                                    const core::TranscriptEntry& e) {
+  StringOffset agent_id = Str(fbb, e.agent_id);
+  StringOffset text = Str(fbb, e.text);
+  return fb::CreateTranscriptEntry(fbb, e.session_id, e.index, static_cast<fb::Party>(e.from),
+                                   agent_id, text, e.at);
+}
+
+void BuildSession(flatbuffers::FlatBufferBuilder& fbb, const core::Session& s) {
+  flatbuffers::Offset<fb::ContactAttributes> attributes;
+  const core::ContactAttributes& a = s.attributes;
+  if (!(a == core::ContactAttributes{})) {
+    StringOffset topic = Str(fbb, a.topic);
+    StringOffset product_category = Str(fbb, a.product_category);
+    StringOffset order_id = Str(fbb, a.order_id);
+    StringOffset order_state = Str(fbb, a.order_state);
+    StringOffset country = Str(fbb, a.country);
+    StringOffset language = Str(fbb, a.language);
+    StringOffset intent = Str(fbb, a.intent);
+    attributes = fb::CreateContactAttributes(fbb, topic, product_category, order_id, order_state,
+                                             country, language, intent, a.vip_level);
+  }
+  StringOffset tenant = Str(fbb, s.tenant);
+  StringOffset customer_id = Str(fbb, s.customer_id);
+  StringOffset queue = Str(fbb, s.queue);
+  StringOffset agent_id = Str(fbb, s.agent_id);
+  StringOffset adapter_id = Str(fbb, s.adapter_id);
+  // An offer never survives a restart: store it as queued.
+  const core::SessionState state =
+      s.state == core::SessionState::kOffered ? core::SessionState::kQueued : s.state;
+  fbb.Finish(fb::CreateSession(fbb, s.id, tenant, static_cast<fb::Channel>(s.channel), customer_id,
+                               attributes, static_cast<fb::SessionState>(state), queue, agent_id,
+                               adapter_id, s.transcript_size, s.queue_seq,
+                               static_cast<fb::Disposition>(s.disposition), s.created_at,
+                               s.enqueued_at, s.answered_at, s.closed_at));
+}
+
+void BuildDelivery(flatbuffers::FlatBufferBuilder& fbb, const core::Delivery& d) {
+  flatbuffers::Offset<fb::TranscriptEntry> entry;
+  if (!(d.entry == core::TranscriptEntry{})) {
+    entry = BuildEntry(fbb, d.entry);
+  }
+  StringOffset client_id = Str(fbb, d.client_id);
+  StringOffset tenant = Str(fbb, d.tenant);
+  StringOffset customer_id = Str(fbb, d.customer_id);
+  fbb.Finish(fb::CreateDelivery(fbb, d.id, client_id, static_cast<fb::DeliveryKind>(d.kind),
+                                d.session_id, tenant, static_cast<fb::Channel>(d.channel),
+                                customer_id, entry, static_cast<fb::Disposition>(d.disposition)));
+}
+
+void BuildMark(flatbuffers::FlatBufferBuilder& fbb, const core::ClientMark& m) {
+  StringOffset client_id = Str(fbb, m.client_id);
+  fbb.Finish(fb::CreateClientMark(fbb, client_id, m.epoch, m.processed_seq));
+}
+
+void BuildCounters(flatbuffers::FlatBufferBuilder& fbb, const core::Counters& c) {
+  fbb.Finish(fb::CreateCounters(fbb, c.next_session_id, c.next_delivery_id, c.next_queue_seq));
+}
+
+// ---- Decoding ----
+//
+// Decoders return nullptr on success, otherwise what is wrong with the record (the caller
+// names the key). They never trust a value before the Verifier has accepted it.
+
+// The root of `value` if it verifies as a T. `value` must be our own copy of the record:
+// std::string storage is suitably aligned for FlatBuffers' scalar reads, RocksDB's slices
+// are not necessarily.
+template <typename T>
+const T* VerifiedRoot(const std::string& value) {
+  if (value.size() >= FLATBUFFERS_MAX_BUFFER_SIZE) {
+    return nullptr;  // the Verifier asserts on this rather than failing
+  }
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  if (!verifier.VerifyBuffer<T>(nullptr)) {
+    return nullptr;
+  }
+  return flatbuffers::GetRoot<T>(value.data());
+}
+
+std::string Str(const flatbuffers::String* s) { return s == nullptr ? std::string() : s->str(); }
+
+template <typename E>
+bool Known(E value) {
+  return static_cast<uint8_t>(value) <= static_cast<uint8_t>(E::MAX);
+}
+
+const char* DecodeEntry(const fb::TranscriptEntry& in, core::TranscriptEntry* out) {
+  if (!Known(in.from())) {
+    return "unknown party";
+  }
+  out->session_id = in.session_id();
+  out->index = in.index();
+  out->from = static_cast<core::Party>(in.from());
+  out->agent_id = Str(in.agent_id());
+  out->text = Str(in.text());
+  out->at = in.at();
+  return nullptr;
+}
+
+const char* DecodeTranscriptRecord(const std::string& value, const keys::TranscriptKeyParts& key,
+                                   core::TranscriptEntry* out) {
+  const auto* in = VerifiedRoot<fb::TranscriptEntry>(value);
+  if (in == nullptr) {
+    return "not a valid TranscriptEntry record";
+  }
+  if (const char* error = DecodeEntry(*in, out)) {
+    return error;
+  }
+  if (out->session_id != key.session_id || out->index != key.index) {
+    return "session id or index differs from the key";
+  }
+  return nullptr;
+}
+
+const char* DecodeSession(const std::string& value, core::SessionId key_id, core::Session* out) {
+  const auto* in = VerifiedRoot<fb::Session>(value);
+  if (in == nullptr) {
+    return "not a valid Session record";
+  }
+  if (in->id() != key_id) {
+    return "session id differs from the key";
+  }
+  if (!Known(in->channel()) || !Known(in->state()) || !Known(in->disposition())) {
+    return "unknown channel, state or disposition";
+  }
+  out->id = in->id();
+  out->tenant = Str(in->tenant());
+  out->channel = static_cast<core::Channel>(in->channel());
+  out->customer_id = Str(in->customer_id());
+  out->attributes = core::ContactAttributes{};
+  if (const fb::ContactAttributes* a = in->attributes()) {
+    out->attributes.topic = Str(a->topic());
+    out->attributes.product_category = Str(a->product_category());
+    out->attributes.order_id = Str(a->order_id());
+    out->attributes.order_state = Str(a->order_state());
+    out->attributes.country = Str(a->country());
+    out->attributes.language = Str(a->language());
+    out->attributes.intent = Str(a->intent());
+    out->attributes.vip_level = a->vip_level();
+  }
+  out->state = static_cast<core::SessionState>(in->state());
+  if (out->state == core::SessionState::kOffered) {
+    out->state = core::SessionState::kQueued;  // never written as such; be safe
+  }
+  out->queue = Str(in->queue());
+  out->agent_id = Str(in->agent_id());
+  out->adapter_id = Str(in->adapter_id());
+  out->transcript_size = in->transcript_size();
+  out->queue_seq = in->queue_seq();
+  out->disposition = static_cast<core::Disposition>(in->disposition());
+  out->created_at = in->created_at();
+  out->enqueued_at = in->enqueued_at();
+  out->answered_at = in->answered_at();
+  out->closed_at = in->closed_at();
+  return nullptr;
+}
+
+const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, core::Delivery* out) {
+  const auto* in = VerifiedRoot<fb::Delivery>(value);
+  if (in == nullptr) {
+    return "not a valid Delivery record";
+  }
+  if (in->id() != key_id) {
+    return "delivery id differs from the key";
+  }
+  if (!Known(in->kind()) || !Known(in->channel()) || !Known(in->disposition())) {
+    return "unknown kind, channel or disposition";
+  }
+  out->id = in->id();
+  out->client_id = Str(in->client_id());
+  out->kind = static_cast<core::Delivery::Kind>(in->kind());
+  out->session_id = in->session_id();
+  out->tenant = Str(in->tenant());
+  out->channel = static_cast<core::Channel>(in->channel());
+  out->customer_id = Str(in->customer_id());
+  out->entry = core::TranscriptEntry{};
+  if (const fb::TranscriptEntry* entry = in->entry()) {
+    if (const char* error = DecodeEntry(*entry, &out->entry)) {
+      return error;
+    }
+  }
+  out->disposition = static_cast<core::Disposition>(in->disposition());
+  return nullptr;
+}
+
+const char* DecodeMark(const std::string& value, std::string_view key_client_id,
+                       core::ClientMark* out) {
+  const auto* in = VerifiedRoot<fb::ClientMark>(value);
+  if (in == nullptr) {
+    return "not a valid ClientMark record";
+  }
+  out->client_id = Str(in->client_id());
+  if (out->client_id != key_client_id) {
+    return "client id differs from the key";
+  }
+  out->epoch = in->epoch();
+  out->processed_seq = in->processed_seq();
+  return nullptr;
+}
+
+const char* DecodeCounters(const std::string& value, core::Counters* out) {
+  const auto* in = VerifiedRoot<fb::Counters>(value);
+  if (in == nullptr) {
+    return "not a valid Counters record";
+  }
+  out->next_session_id = in->next_session_id();
+  out->next_delivery_id = in->next_delivery_id();
+  out->next_queue_seq = in->next_queue_seq();
+  return nullptr;
+}
+
+// ---- Reading ----
+
+Status Corrupt(std::string_view key, std::string_view what) {
+  std::string message = "corrupt record at key ";
+  message += keys::DescribeKey(key);
+  message += ": ";
+  message += what;
+  return Status(Code::kStoreFailure, std::move(message));
+}
+
+Status ReadError(std::string_view key, const rocksdb::Status& s) {
+  return Status(Code::kStoreFailure,
+                "store read failed at key " + keys::DescribeKey(key) + ": " + s.ToString());
+}
+
+// Reads `key` into `*value`. Ok with *found = false if the key is absent.
+Status GetValue(rocksdb::DB* db, const rocksdb::ReadOptions& ro, const std::string& key,
+                std::string* value, bool* found) {
+  rocksdb::Status s = db->Get(ro, key, value);
+  *found = s.ok();
+  if (s.ok() || s.IsNotFound()) {
+    return Status::Ok();
+  }
+  return ReadError(key, s);
+}
+
+// Calls `fn(key, value)` for every key starting with `prefix`, in key order, until `fn`
+// returns an error. `value` is a reused, aligned copy of the record, valid during the call.
+template <typename Fn>
+Status ScanPrefix(rocksdb::DB* db, rocksdb::ReadOptions ro, const std::string& prefix, Fn&& fn) {
+  const std::optional<std::string> end = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_bound;
+  if (end.has_value()) {
+    upper_bound = *end;
+    ro.iterate_upper_bound = &upper_bound;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+  std::string value;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (!key.starts_with(prefix)) {
+      break;
+    }
+    value.assign(it->value().data(), it->value().size());
+    Status st = fn(std::string_view(key.data(), key.size()), value);
+    if (!st.ok()) {
+      return st;
+    }
+  }
+  if (!it->status().ok()) {
+    return ReadError(prefix, it->status());
+  }
+  return Status::Ok();
+}
+
+// The highest id under the one-byte `prefix` (keys prefix + id(8)), or 0 if there is none.
+Status HighestId(rocksdb::DB* db, rocksdb::ReadOptions ro, char prefix, uint64_t* highest) {
+  const std::string lower(1, prefix);
+  const std::string upper(1, static_cast<char>(prefix + 1));
+  rocksdb::Slice lower_bound(lower);
+  rocksdb::Slice upper_bound(upper);
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+  it->SeekToLast();
+  *highest = 0;
+  if (it->Valid()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    std::optional<uint64_t> id = keys::DecodeId(key, prefix);
+    if (!id.has_value()) {
+      return Corrupt(key, "malformed key");
+    }
+    *highest = *id;
+  }
+  if (!it->status().ok()) {
+    return ReadError(lower, it->status());
+  }
+  return Status::Ok();
+}
+
+Status ReadTranscript(rocksdb::DB* db, const rocksdb::ReadOptions& ro, core::SessionId id,
+                      std::vector<core::TranscriptEntry>* out) {
+  return ScanPrefix(db, ro, keys::TranscriptPrefix(id),
+                    [&](std::string_view key, const std::string& value) -> Status {
+                      std::optional<keys::TranscriptKeyParts> parts =
+                          keys::DecodeTranscriptKey(key);
+                      if (!parts.has_value()) {
+                        return Corrupt(key, "malformed key");
+                      }
+                      core::TranscriptEntry entry;
+                      if (const char* error = DecodeTranscriptRecord(value, *parts, &entry)) {
+                        return Corrupt(key, error);
+                      }
+                      out->push_back(std::move(entry));
+                      return Status::Ok();
+                    });
+}
+
+// Raises `*counter` to at least seen + 1 (saturating).
+void AtLeastAbove(uint64_t* counter, uint64_t seen) {
+  if (seen == UINT64_MAX) {
+    *counter = UINT64_MAX;
+  } else {
+    *counter = std::max(*counter, seen + 1);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
+  const std::string where = "cannot open store in '" + dir + "': ";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Status(Code::kStoreFailure, where + "cannot create the directory: " + ec.message());
+  }
+
+  rocksdb::Options db_options;
+  if (options.env != nullptr) {
+    db_options.env = options.env;  // before IncreaseParallelism, which sizes its thread pools
+  }
+  db_options.create_if_missing = true;
+  db_options.IncreaseParallelism(kBackgroundJobs);
+  db_options.write_buffer_size = kWriteBufferBytes;
+  db_options.max_write_buffer_number = kMaxWriteBuffers;
+  db_options.level_compaction_dynamic_level_bytes = true;
+  db_options.keep_log_file_num = 10;  // RocksDB's info LOG files, not the WAL
+  db_options.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(kDeletionWindow, kDeletionTrigger));
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // for GetSession
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, &db);
+  if (!s.ok()) {
+    delete db;
+    return Status(Code::kStoreFailure, where + s.ToString());
+  }
+  std::unique_ptr<Store> store(new Store());
+  store->db_.reset(db);
+  store->options_ = options;
+  return store;
+}
+
+Store::~Store() {
+  if (db_ != nullptr) {
+    // Nothing to report to: a failed close loses nothing the WAL does not hold.
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+Status Store::Fail(const std::string& what, const std::string& detail) {
+  std::string message = what + ": " + detail;
+  {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    if (first_failure_.empty()) {
+      first_failure_ = message;
+    }
+  }
+  failed_.store(true, std::memory_order_release);
+  return Status(Code::kStoreFailure, std::move(message));
+}
+
+Status Store::FailedEarlier() const {
+  std::lock_guard<std::mutex> lock(failure_mu_);
+  return Status(Code::kStoreFailure,
+                "store failed earlier: " + (first_failure_.empty() ? "see log" : first_failure_));
+}
+
+Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
+  if (stats != nullptr) {
+    *stats = CommitStats{};
+  }
+  if (failed()) {
+    return FailedEarlier();
+  }
+  if (m.empty()) {
+    return Status::Ok();
+  }
+
+  rocksdb::WriteBatch batch;
+  flatbuffers::FlatBufferBuilder fbb(1024);
+  rocksdb::Status s;
+  // Puts the finished FlatBuffer under `key` and resets the builder for the next record.
+  auto put_record = [&](const std::string& key) {
+    if (s.ok()) {
+      s = batch.Put(key, rocksdb::Slice(reinterpret_cast<const char*>(fbb.GetBufferPointer()),
+                                        fbb.GetSize()));
+    }
+    fbb.Clear();
+  };
+  auto update = [&](rocksdb::Status batch_status) {
+    if (s.ok()) {
+      s = std::move(batch_status);
+    }
+  };
+
+  for (const core::Session& session : m.sessions) {
+    BuildSession(fbb, session);
+    put_record(keys::SessionKey(session.id));
+    if (session.state == core::SessionState::kClosed) {
+      update(batch.Delete(keys::OpenKey(session.id)));
+    } else {
+      update(batch.Put(keys::OpenKey(session.id), rocksdb::Slice()));
+    }
+  }
+  for (const core::TranscriptEntry& entry : m.entries) {
+    fbb.Finish(BuildEntry(fbb, entry));
+    put_record(keys::TranscriptKey(entry.session_id, entry.index));
+  }
+  for (const core::Delivery& delivery : m.deliveries) {
+    BuildDelivery(fbb, delivery);
+    put_record(keys::DeliveryKey(delivery.id));
+  }
+  for (core::DeliveryId id : m.delivered) {  // after the puts: an id in both is removed
+    update(batch.Delete(keys::DeliveryKey(id)));
+  }
+  for (const core::ClientMark& mark : m.marks) {
+    BuildMark(fbb, mark);
+    put_record(keys::MarkKey(mark.client_id));
+  }
+  if (m.counters.has_value()) {
+    BuildCounters(fbb, *m.counters);
+    put_record(std::string(keys::kCountersKey));
+  }
+  if (!s.ok()) {
+    return Fail("commit failed building the write batch", s.ToString());
+  }
+
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.durability == Durability::kSync;
+  s = db_->Write(write_options, &batch);
+  if (!s.ok()) {
+    return Fail("commit failed", s.ToString());
+  }
+  if (stats != nullptr) {
+    stats->bytes = batch.GetDataSize();
+    stats->records = batch.Count();
+  }
+  return Status::Ok();
+}
+
+Status Store::SyncWal() {
+  if (failed()) {
+    return FailedEarlier();
+  }
+  rocksdb::Status s = db_->SyncWAL();
+  if (!s.ok()) {
+    return Fail("WAL sync failed", s.ToString());
+  }
+  return Status::Ok();
+}
+
+Result<core::RecoveredState> Store::Recover() {
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  ro.fill_cache = false;  // read once at start-up
+  rocksdb::DB* db = db_.get();
+
+  core::RecoveredState state;
+  std::string value;
+  bool found = false;
+
+  const std::string counters_key(keys::kCountersKey);
+  Status st = GetValue(db, ro, counters_key, &value, &found);
+  if (!st.ok()) {
+    return st;
+  }
+  if (found) {
+    if (const char* error = DecodeCounters(value, &state.counters)) {
+      return Corrupt(counters_key, error);
+    }
+  }
+
+  // Open sessions via the `o` index; for queued ones, their transcript.
+  st = ScanPrefix(db, ro, std::string(1, keys::kOpenPrefix),
+                  [&](std::string_view key, const std::string&) -> Status {
+                    std::optional<uint64_t> id = keys::DecodeId(key, keys::kOpenPrefix);
+                    if (!id.has_value()) {
+                      return Corrupt(key, "malformed key");
+                    }
+                    const std::string session_key = keys::SessionKey(*id);
+                    Status get = GetValue(db, ro, session_key, &value, &found);
+                    if (!get.ok()) {
+                      return get;
+                    }
+                    if (!found) {
+                      return Corrupt(key, "open session without a session record (" +
+                                              keys::DescribeKey(session_key) + ")");
+                    }
+                    core::Session session;
+                    if (const char* error = DecodeSession(value, *id, &session)) {
+                      return Corrupt(session_key, error);
+                    }
+                    if (session.state == core::SessionState::kClosed) {
+                      return Corrupt(session_key, "closed session listed as open");
+                    }
+                    if (session.state == core::SessionState::kQueued) {
+                      Status read = ReadTranscript(db, ro, session.id, &state.waiting_entries);
+                      if (!read.ok()) {
+                        return read;
+                      }
+                    }
+                    AtLeastAbove(&state.counters.next_queue_seq, session.queue_seq);
+                    state.open_sessions.push_back(std::move(session));
+                    return Status::Ok();
+                  });
+  if (!st.ok()) {
+    return st;
+  }
+
+  st = ScanPrefix(db, ro, std::string(1, keys::kDeliveryPrefix),
+                  [&](std::string_view key, const std::string& record) -> Status {
+                    std::optional<uint64_t> id = keys::DecodeId(key, keys::kDeliveryPrefix);
+                    if (!id.has_value()) {
+                      return Corrupt(key, "malformed key");
+                    }
+                    core::Delivery delivery;
+                    if (const char* error = DecodeDelivery(record, *id, &delivery)) {
+                      return Corrupt(key, error);
+                    }
+                    AtLeastAbove(&state.counters.next_delivery_id, delivery.id);
+                    state.outbox.push_back(std::move(delivery));
+                    return Status::Ok();
+                  });
+  if (!st.ok()) {
+    return st;
+  }
+
+  st = ScanPrefix(db, ro, std::string(1, keys::kMarkPrefix),
+                  [&](std::string_view key, const std::string& record) -> Status {
+                    core::ClientMark mark;
+                    if (const char* error = DecodeMark(record, key.substr(1), &mark)) {
+                      return Corrupt(key, error);
+                    }
+                    state.marks.push_back(std::move(mark));
+                    return Status::Ok();
+                  });
+  if (!st.ok()) {
+    return st;
+  }
+
+  // Session ids are never reused, closed sessions included: one seek finds the highest.
+  uint64_t highest_session = 0;
+  st = HighestId(db, ro, keys::kSessionPrefix, &highest_session);
+  if (!st.ok()) {
+    return st;
+  }
+  if (highest_session != 0) {
+    AtLeastAbove(&state.counters.next_session_id, highest_session);
+  }
+  return state;
+}
+
+Result<std::optional<core::Session>> Store::GetSession(core::SessionId id) {
+  const std::string key = keys::SessionKey(id);
+  std::string value;
+  bool found = false;
+  Status st = GetValue(db_.get(), rocksdb::ReadOptions(), key, &value, &found);
+  if (!st.ok()) {
+    return st;
+  }
+  if (!found) {
+    return std::optional<core::Session>();
+  }
+  core::Session session;
+  if (const char* error = DecodeSession(value, id, &session)) {
+    return Corrupt(key, error);
+  }
+  return std::optional<core::Session>(std::move(session));
+}
+
+Result<std::vector<core::TranscriptEntry>> Store::Transcript(core::SessionId id) {
+  std::vector<core::TranscriptEntry> entries;
+  Status st = ReadTranscript(db_.get(), rocksdb::ReadOptions(), id, &entries);
+  if (!st.ok()) {
+    return st;
+  }
+  return entries;
+}
+
+}  // namespace switchboard::store
