@@ -172,7 +172,8 @@ void Engine::HandleFrame(const zmq::message_t& peer_msg, const zmq::message_t& p
                          TimePoint now) {
   const std::string peer = PeerString(peer_msg);
   auto frame = protocol::VerifyFrame(
-      {static_cast<const std::byte*>(payload.data()), payload.size()},
+      protocol::Aligned({static_cast<const std::byte*>(payload.data()), payload.size()},
+                        align_scratch_),
       config_.info.max_frame_bytes);
   if (!frame.ok()) {
     DirectError(peer, frame.status().code(), frame.status().message(), 0);

@@ -1,5 +1,6 @@
 #include "protocol/frame.h"
 
+#include <cstring>
 #include <string>
 
 namespace switchboard::protocol {
@@ -11,6 +12,9 @@ Result<const wire::Frame*> VerifyFrame(std::span<const std::byte> bytes, size_t 
                                               std::to_string(max_frame_bytes));
   }
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
+    return Status(Code::kInternal, "frame buffer is not 8-byte aligned (use Aligned())");
+  }
   if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(data, wire::FrameIdentifier())) {
     return Status(Code::kBadFrame, "not a switchboard frame (missing identifier SBW1)");
   }
@@ -29,6 +33,16 @@ Result<const wire::Frame*> VerifyFrame(std::span<const std::byte> bytes, size_t 
     return Status(Code::kBadFrame, "frame has no envelopes");
   }
   return frame;
+}
+
+std::span<const std::byte> Aligned(std::span<const std::byte> bytes,
+                                   std::vector<uint64_t>& scratch) {
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) == 0) {
+    return bytes;
+  }
+  scratch.resize((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  std::memcpy(scratch.data(), bytes.data(), bytes.size());
+  return {reinterpret_cast<const std::byte*>(scratch.data()), bytes.size()};
 }
 
 std::string_view BodyName(wire::Body body) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -29,6 +30,13 @@ constexpr size_t kDefaultMaxTextBytes = 64 * 1024;
 // unknown union members through): the reader answers those with kUnknownBody.
 Result<const wire::Frame*> VerifyFrame(std::span<const std::byte> bytes,
                                        size_t max_frame_bytes = kDefaultMaxFrameBytes);
+
+// FlatBuffers reads its scalars in place, so a frame must start at an address aligned for
+// the largest scalar (8 bytes). ZeroMQ keeps small messages inside the message object, at
+// any alignment. Returns `bytes` if aligned, else copies them into `scratch` and returns the
+// copy (valid until `scratch` changes).
+std::span<const std::byte> Aligned(std::span<const std::byte> bytes,
+                                   std::vector<uint64_t>& scratch);
 
 // The name of a body type ("CustomerMessage"), for logs and errors.
 std::string_view BodyName(wire::Body body);

@@ -57,7 +57,8 @@ class RawClient {
       zmq::poll(&item, 1, 50ms);
       zmq::message_t msg;
       while (socket_.recv(msg, zmq::recv_flags::dontwait)) {
-        auto frame = protocol::VerifyFrame({static_cast<const std::byte*>(msg.data()), msg.size()});
+        auto frame = protocol::VerifyFrame(protocol::Aligned(
+            {static_cast<const std::byte*>(msg.data()), msg.size()}, scratch_));
         EXPECT_TRUE(frame.ok()) << frame.status().ToString();
         if (!frame.ok()) {
           continue;
@@ -93,6 +94,7 @@ class RawClient {
 
  private:
   zmq::socket_t socket_;
+  std::vector<uint64_t> scratch_;
   std::vector<Got> got_;
   size_t seen_ = 0;
 };
@@ -189,7 +191,9 @@ TEST_F(BadInputTest, EachBadFrameGetsACodedErrorAndChangesNothing) {
     ASSERT_EQ(zmq::poll(&item, 1, 10s), 1);
     zmq::message_t reply;
     ASSERT_TRUE(s.recv(reply));
-    auto frame = protocol::VerifyFrame({static_cast<const std::byte*>(reply.data()), reply.size()});
+    std::vector<uint64_t> scratch;
+    auto frame = protocol::VerifyFrame(
+        protocol::Aligned({static_cast<const std::byte*>(reply.data()), reply.size()}, scratch));
     ASSERT_TRUE(frame.ok());
     EXPECT_EQ((*frame)->envelopes()->Get(0)->body_as_Error()->code(), wire::ErrorCode::BadFrame);
   }

@@ -132,3 +132,27 @@ TEST(Codec, EncodesDeliveriesWithTheirIdAsSeq) {
 
 }  // namespace
 }  // namespace switchboard::protocol
+
+namespace switchboard::protocol {
+namespace {
+
+TEST(Aligned, CopiesMisalignedFramesSoTheyVerify) {
+  FrameBuilder b;
+  b.Add(0, wire::Body::Ack, wire::CreateAck(b.fbb(), 5).Union());
+  auto frame = b.Finish();
+  std::vector<std::byte> shifted(frame.size() + 1);
+  std::copy(frame.begin(), frame.end(), shifted.begin() + 1);
+  std::span<const std::byte> odd(shifted.data() + 1, frame.size());
+  EXPECT_EQ(VerifyFrame(odd).status().code(), Code::kInternal);  // refused, never misread
+  std::vector<uint64_t> scratch;
+  auto aligned = Aligned(odd, scratch);
+  EXPECT_NE(aligned.data(), odd.data());
+  auto verified = VerifyFrame(aligned);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_EQ((*verified)->envelopes()->Get(0)->body_as_Ack()->up_to(), 5u);
+  // An aligned buffer is used in place.
+  EXPECT_EQ(Aligned(aligned, scratch).data(), aligned.data());
+}
+
+}  // namespace
+}  // namespace switchboard::protocol
