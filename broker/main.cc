@@ -97,7 +97,13 @@ int main(int argc, char** argv) {
                  "frames drained per loop turn before the turn commits")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  app.allow_config_extras(CLI::config_extras_mode::error);
   CLI11_PARSE(app, argc, argv);
+  if (max_text_bytes + 1024 > max_frame_bytes) {
+    return Fail("--max-text-bytes (" + std::to_string(max_text_bytes) +
+                ") must leave room for the envelope in --max-frame-bytes (" +
+                std::to_string(max_frame_bytes) + "): allow at least 1024 bytes more");
+  }
 
   store::Options store_options;
   store_options.durability =
@@ -141,11 +147,8 @@ int main(int argc, char** argv) {
 
   SystemClock clock;
   engine::Engine engine(config, **store, &metrics, clock);
-  auto bound = engine.Start();
-  if (!bound.ok()) {
-    return Fail(bound.status().message());
-  }
-
+  // Handlers before recovery: a SIGTERM during a long recovery stops the broker right after
+  // it (the engine's stop eventfd exists from construction).
   g_engine = &engine;
   struct sigaction sa = {};
   sa.sa_handler = OnSignal;
@@ -153,6 +156,10 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  auto bound = engine.Start();
+  if (!bound.ok()) {
+    return Fail(bound.status().message());
+  }
 
   std::printf("switchboard-broker %s ready: bind=%s data-dir=%s metrics=%s durability=%s\n",
               SWITCHBOARD_VERSION, bound->c_str(), data_dir.c_str(),

@@ -18,12 +18,12 @@ BrokerCore::~BrokerCore() = default;
 
 std::string BrokerCore::Key(const std::string& tenant, Channel channel,
                             const std::string& customer) {
-  std::string key;
-  key.reserve(tenant.size() + customer.size() + 3);
+  // Length-prefixed, so no choice of tenant and customer id can collide with another.
+  std::string key = std::to_string(tenant.size());
+  key.reserve(key.size() + tenant.size() + customer.size() + 3);
+  key += ':';
   key += tenant;
-  key += '\x1f';
   key += static_cast<char>('0' + static_cast<int>(channel));
-  key += '\x1f';
   key += customer;
   return key;
 }
@@ -70,8 +70,11 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
     return Status(Code::kBadRequest, "an adapter must name its channels");
   }
   if (clients_.count(hello.client_id) && clients_[hello.client_id].connected) {
-    // A new socket of the same client: the old connection is gone.
+    // A new socket of the same client: the old connection is gone, and so is anything queued
+    // for it this turn (deliveries stay in the outbox and follow the Welcome, in order).
     OnDisconnect(hello.client_id, now);
+    std::erase_if(out_.outgoing,
+                  [&](const Outgoing& o) { return o.client_id == hello.client_id; });
   }
   Client& c = clients_[hello.client_id];
   if (c.epoch != hello.epoch) {
@@ -81,6 +84,7 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   }
   c.role = hello.role;
   c.connected = true;
+  ++connected_;
   c.last_seen = now;
   c.channels = hello.channels;
   out_.outgoing.push_back({hello.client_id, WelcomeOut{c.processed_seq}});
@@ -113,6 +117,7 @@ void BrokerCore::OnDisconnect(const std::string& client_id, TimePoint now) {
   }
   Client& c = it->second;
   c.connected = false;
+  --connected_;
   if (c.role != Role::kWorker) {
     return;
   }
@@ -136,16 +141,16 @@ void BrokerCore::OnActivity(const std::string& client_id, TimePoint now) {
   }
 }
 
-bool BrokerCore::BeginEnvelope(const std::string& client_id, uint64_t seq) {
+Admission BrokerCore::BeginEnvelope(const std::string& client_id, uint64_t seq) {
   Client& c = clients_.at(client_id);
   if (seq == 0) {
     out_.outgoing.push_back(
         {client_id, ErrorOut{Code::kBadRequest, "this message needs a seq above 0", 0}});
-    return false;
+    return Admission::kRejected;
   }
   if (seq <= c.processed_seq) {
     to_ack_.insert(client_id);  // a re-send: acknowledge again, apply nothing
-    return false;
+    return Admission::kDuplicate;
   }
   if (seq != c.processed_seq + 1) {
     out_.outgoing.push_back(
@@ -153,12 +158,12 @@ bool BrokerCore::BeginEnvelope(const std::string& client_id, uint64_t seq) {
                              "seq " + std::to_string(seq) + " skips ahead; expected " +
                                  std::to_string(c.processed_seq + 1) + " (send Hello again)",
                              seq}});
-    return false;
+    return Admission::kRejected;
   }
   c.processed_seq = seq;
   dirty_marks_.insert(client_id);
   to_ack_.insert(client_id);
-  return true;
+  return Admission::kApply;
 }
 
 Status BrokerCore::Fail(const std::string& client_id, uint64_t seq, Code code,
@@ -449,7 +454,12 @@ void BrokerCore::Dispatch(TimePoint now) {
     auto it = declined_by_.find(id);
     return it != declined_by_.end() && it->second.count(agent) > 0;
   };
-  for (const Router::Match& m : router_.FindMatches(channel_of, excluded, kMaxOffersPerDispatch)) {
+  for (size_t n = 0; n < kMaxOffersPerDispatch; ++n) {
+    std::optional<Router::Match> match = router_.FindMatch(channel_of, excluded);
+    if (!match) {
+      return;
+    }
+    const Router::Match& m = *match;
     Session& s = sessions_.at(m.session_id);
     router_.RemoveContact(s.queue, s.queue_seq, s.id);
     router_.AddLoad(m.agent_id, s.channel, now);
@@ -538,6 +548,8 @@ TurnOutput& BrokerCore::FinishTurn() {
 
 size_t BrokerCore::queue_depth() const { return router_.waiting(); }
 size_t BrokerCore::agents_signed_in() const { return router_.signed_in(); }
+
+
 
 const Session* BrokerCore::FindSession(SessionId id) const {
   auto it = sessions_.find(id);

@@ -105,6 +105,8 @@ struct TurnOutput {
   }
 };
 
+enum class Admission { kApply, kDuplicate, kRejected };
+
 class BrokerCore {
  public:
   explicit BrokerCore(CoreConfig config);
@@ -128,13 +130,12 @@ class BrokerCore {
   // Any frame from a signed-in client: keeps it alive.
   void OnActivity(const std::string& client_id, TimePoint now);
 
-  // Starts an acknowledged envelope from a signed-in client. Returns false if it must be
-  // skipped because this (client, epoch) already processed `seq` (a re-send; it will be
-  // acknowledged again). A seq that skips ahead or 0 is rejected (kBadRequest queued,
-  // returns false, nothing recorded). When it returns true, the caller must dispatch the
-  // body to exactly one On* handler below; the seq then counts as processed whatever the
-  // handler returns.
-  bool BeginEnvelope(const std::string& client_id, uint64_t seq);
+  // Starts an acknowledged envelope from a signed-in client. kDuplicate: this (client,
+  // epoch) already processed `seq` (a re-send; skip it, it is acknowledged again).
+  // kRejected: seq 0 or a seq that skips ahead (kBadRequest queued, nothing recorded).
+  // kApply: the caller must dispatch the body to exactly one On* handler below (or Reject);
+  // the seq then counts as processed whatever the handler returns.
+  Admission BeginEnvelope(const std::string& client_id, uint64_t seq);
 
   Status OnCustomerMessage(const std::string& client_id, uint64_t seq,
                            const CustomerMessageIn& msg, TimePoint now);
@@ -164,6 +165,7 @@ class BrokerCore {
   size_t queue_depth() const;
   size_t sessions_open() const { return sessions_.size(); }
   size_t agents_signed_in() const;
+  size_t clients_connected() const { return connected_; }
   size_t outbox_size() const { return outbox_size_; }
   const Session* FindSession(SessionId id) const;
   std::optional<SessionId> FindOpenSession(const std::string& tenant, Channel channel,
@@ -215,6 +217,7 @@ class BrokerCore {
   std::unordered_map<SessionId, std::set<std::string>> declined_by_;
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
+  size_t connected_ = 0;  // clients with connected set
 
   std::unordered_set<SessionId> dirty_sessions_;
   std::set<std::string> dirty_marks_;

@@ -51,18 +51,18 @@ class Router {
   bool IsSignedIn(const std::string& agent_id) const;
 
   // A matched contact and agent. The router does not change state: the caller offers and
-  // calls AddLoad / RemoveContact.
+  // calls AddLoad / RemoveContact, which also moves the agent to the back of the idle order.
   struct Match {
     SessionId session_id;
     std::string agent_id;
   };
-  // Walks waiting contacts in queue order and picks an agent for each that one can take,
-  // skipping agents for whom `excluded(session, agent)` is true. Returns at most `limit`
-  // matches, never more than agents' free capacity allows. Looks at no more than
-  // `scan_limit` contacts per call, so a long queue with no free agent costs little.
-  template <typename SessionLookup, typename Excluded>
-  std::vector<Match> FindMatches(const SessionLookup& channel_of, const Excluded& excluded,
-                                 size_t limit, size_t scan_limit = 4096) const;
+  // The first waiting contact, in queue order, that some available agent can take, with the
+  // longest-idle such agent, skipping agents for whom `excluded(session, agent)` is true.
+  // `channel_of(session)` gives a contact's channel. Looks at no more than `scan_limit`
+  // contacts, so a long queue that no free agent can serve costs little.
+  template <typename ChannelOf, typename Excluded>
+  std::optional<Match> FindMatch(const ChannelOf& channel_of, const Excluded& excluded,
+                                 size_t scan_limit = 4096) const;
 
  private:
   struct Agent {
@@ -82,37 +82,29 @@ class Router {
   size_t signed_in_ = 0;
 };
 
-template <typename SessionLookup, typename Excluded>
-std::vector<Router::Match> Router::FindMatches(const SessionLookup& channel_of,
-                                               const Excluded& excluded, size_t limit,
+template <typename ChannelOf, typename Excluded>
+std::optional<Router::Match> Router::FindMatch(const ChannelOf& channel_of,
+                                               const Excluded& excluded,
                                                size_t scan_limit) const {
-  std::vector<Match> matches;
   if (available_.empty()) {
-    return matches;
+    return std::nullopt;
   }
-  // Room already promised to earlier matches in this call, per agent and channel.
-  std::unordered_map<std::string, std::array<uint16_t, kChannelCount>> promised;
   size_t scanned = 0;
   for (const auto& [queue, contacts] : queues_) {
     for (const auto& [seq, id] : contacts) {
-      if (matches.size() >= limit || ++scanned > scan_limit) {
-        return matches;
+      if (++scanned > scan_limit) {
+        return std::nullopt;
       }
-      const Channel ch = channel_of(id);
-      const auto c = static_cast<size_t>(ch);
+      const auto c = static_cast<size_t>(channel_of(id));
       for (const auto& [idle_since, agent_id] : available_) {
         const Agent& a = agents_.at(agent_id);
-        const uint16_t extra = promised.count(agent_id) ? promised[agent_id][c] : 0;
-        if (a.load[c] + extra >= a.profile.capacity[c] || excluded(id, agent_id)) {
-          continue;
+        if (a.load[c] < a.profile.capacity[c] && !excluded(id, agent_id)) {
+          return Match{id, agent_id};
         }
-        promised[agent_id][c]++;
-        matches.push_back(Match{id, agent_id});
-        break;
       }
     }
   }
-  return matches;
+  return std::nullopt;
 }
 
 }  // namespace switchboard::core

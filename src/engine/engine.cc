@@ -74,7 +74,9 @@ Result<std::string> Engine::Start() {
   if (metrics_ != nullptr) {
     metrics_->recovery_seconds.Set(took);
   }
-  router_ = std::make_unique<transport::RouterSocket>(context_);
+  transport::RouterOptions router_options;
+  router_options.max_message_bytes = 2 * static_cast<int64_t>(config_.info.max_frame_bytes);
+  router_ = std::make_unique<transport::RouterSocket>(context_, router_options);
   auto bound = router_->Bind(config_.bind);
   if (!bound.ok()) {
     return bound.status();
@@ -177,6 +179,11 @@ void Engine::HandleFrame(const zmq::message_t& peer_msg, const zmq::message_t& p
       config_.info.max_frame_bytes);
   if (!frame.ok()) {
     DirectError(peer, frame.status().code(), frame.status().message(), 0);
+    // The seqs inside the frame were not processed: a signed-in client must say Hello again
+    // and re-send from its last acknowledged seq, so its connection ends here.
+    if (auto bound = client_of_peer_.find(peer); bound != client_of_peer_.end()) {
+      core_.OnDisconnect(bound->second, now);
+    }
     return;
   }
   for (const wire::Envelope* env : *(*frame)->envelopes()) {
@@ -201,6 +208,7 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
   }
   const std::string& client = bound->second;
   core_.OnActivity(client, now);
+  const uint64_t seq = env.seq();
   switch (type) {
     case wire::Body::Heartbeat: {
       protocol::FrameBuilder b(64);
@@ -214,12 +222,25 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     default:
       break;
   }
-  const uint64_t seq = env.seq();
-  if (!core_.BeginEnvelope(client, seq)) {
-    if (metrics_ != nullptr && seq != 0) {
-      metrics_->duplicates_dropped.Increment();
-    }
+  if ((type == wire::Body::NONE || type > wire::Body::MAX) && seq == 0) {
+    // A body this broker does not know, that wants no ack: answer it, record nothing.
+    DirectError(peer, Code::kUnknownBody,
+                "unknown body type " + std::to_string(static_cast<int>(type)), 0);
     return;
+  }
+  switch (core_.BeginEnvelope(client, seq)) {
+    case core::Admission::kApply:
+      break;
+    case core::Admission::kDuplicate:
+      if (metrics_ != nullptr) {
+        metrics_->duplicates_dropped.Increment();
+      }
+      return;
+    case core::Admission::kRejected:
+      if (metrics_ != nullptr) {
+        metrics_->CountRejection(Code::kBadRequest);
+      }
+      return;
   }
   Status st;
   switch (type) {
@@ -345,14 +366,16 @@ Status Engine::Commit() {
   return Status::Ok();
 }
 
-void Engine::SendFrame(const std::string& peer, std::span<const std::byte> bytes) {
+transport::SendResult Engine::SendFrame(const std::string& peer,
+                                        std::span<const std::byte> bytes, size_t envelopes) {
   const auto result = router_->Send(Bytes(peer), bytes);
   if (metrics_ == nullptr) {
-    return;
+    return result;
   }
   switch (result) {
     case transport::SendResult::kSent:
       metrics_->frames_sent.Increment();
+      metrics_->messages_sent.Increment(static_cast<double>(envelopes));
       break;
     case transport::SendResult::kWouldBlock:
       metrics_->sends_would_block.Increment();
@@ -361,11 +384,12 @@ void Engine::SendFrame(const std::string& peer, std::span<const std::byte> bytes
       metrics_->sends_unreachable.Increment();
       break;
   }
+  return result;
 }
 
 void Engine::SendOutput() {
   for (const auto& [peer, bytes] : direct_) {
-    SendFrame(peer, Bytes(bytes));
+    SendFrame(peer, Bytes(bytes), 1);
   }
   direct_.clear();
   core::TurnOutput& out = core_.output();
@@ -376,34 +400,39 @@ void Engine::SendOutput() {
                      return a.client_id < b.client_id;
                    });
   const size_t limit = config_.info.max_frame_bytes / 2;
+  // Clients a frame could not be sent to. Nothing more goes to them: a client must never see
+  // a gap in its deliveries (its acks are cumulative). They are disconnected below; their
+  // deliveries stay in the outbox and are re-sent in order after their next Hello.
+  std::vector<std::string> failed;
   size_t i = 0;
   while (i < out.outgoing.size()) {
     const std::string& client = out.outgoing[i].client_id;
     auto peer = peer_of_client_.find(client);
+    bool ok = peer != peer_of_client_.end();
     size_t j = i;
-    while (j < out.outgoing.size() && out.outgoing[j].client_id == client) {
-      if (peer != peer_of_client_.end()) {
-        protocol::Encode(out_frame_, config_.info, out.outgoing[j].body);
-        if (out_frame_.size() > limit) {
-          if (metrics_ != nullptr) {
-            metrics_->messages_sent.Increment(out_frame_.count());
-          }
-          SendFrame(peer->second, out_frame_.Finish());
-          out_frame_.Reset();
+    for (; j < out.outgoing.size() && out.outgoing[j].client_id == client; ++j) {
+      if (!ok) {
+        continue;
+      }
+      protocol::Encode(out_frame_, config_.info, out.outgoing[j].body);
+      const bool last = j + 1 == out.outgoing.size() || out.outgoing[j + 1].client_id != client;
+      if (last || out_frame_.size() > limit) {
+        const size_t n = out_frame_.count();
+        ok = SendFrame(peer->second, out_frame_.Finish(), n) == transport::SendResult::kSent;
+        out_frame_.Reset();
+        if (!ok) {
+          failed.push_back(client);
         }
       }
-      ++j;
     }
-    if (!out_frame_.empty()) {
-      if (metrics_ != nullptr) {
-        metrics_->messages_sent.Increment(out_frame_.count());
-      }
-      SendFrame(peer->second, out_frame_.Finish());
-      out_frame_.Reset();
-    }
+    out_frame_.Reset();
     i = j;
   }
   out.Clear();
+  const TimePoint now = clock_.Now();
+  for (const std::string& client : failed) {
+    core_.OnDisconnect(client, now);
+  }
 }
 
 void Engine::UpdateGauges() {
@@ -414,7 +443,7 @@ void Engine::UpdateGauges() {
   metrics_->sessions_open.Set(static_cast<double>(core_.sessions_open()));
   metrics_->agents_signed_in.Set(static_cast<double>(core_.agents_signed_in()));
   metrics_->outbox_deliveries.Set(static_cast<double>(core_.outbox_size()));
-  metrics_->clients_connected.Set(static_cast<double>(peer_of_client_.size()));
+  metrics_->clients_connected.Set(static_cast<double>(core_.clients_connected()));
 }
 
 }  // namespace switchboard::engine

@@ -64,7 +64,8 @@ class Engine {
                    uint64_t ref_seq);
   Status Commit();
   void SendOutput();
-  void SendFrame(const std::string& peer, std::span<const std::byte> bytes);
+  transport::SendResult SendFrame(const std::string& peer, std::span<const std::byte> bytes,
+                                  size_t envelopes);
   void Direct(const std::string& peer, protocol::FrameBuilder& b);
   void UpdateGauges();
   void SyncLoop();

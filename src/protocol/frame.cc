@@ -32,6 +32,16 @@ Result<const wire::Frame*> VerifyFrame(std::span<const std::byte> bytes, size_t 
   if (frame->envelopes() == nullptr || frame->envelopes()->size() == 0) {
     return Status(Code::kBadFrame, "frame has no envelopes");
   }
+  // The verifier accepts a union whose type is set and whose value is absent; readers would
+  // then get a null body. Refuse the frame instead.
+  for (flatbuffers::uoffset_t i = 0; i < frame->envelopes()->size(); ++i) {
+    const wire::Envelope* e = frame->envelopes()->Get(i);
+    if (e->body_type() != wire::Body::NONE && e->body() == nullptr) {
+      return Status(Code::kBadFrame, "envelope " + std::to_string(i) + " names body type " +
+                                         std::to_string(static_cast<int>(e->body_type())) +
+                                         " but carries no body");
+    }
+  }
   return frame;
 }
 

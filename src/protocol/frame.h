@@ -24,10 +24,12 @@ constexpr size_t kDefaultMaxFrameBytes = 4 * 1024 * 1024;
 constexpr size_t kDefaultMaxTextBytes = 64 * 1024;
 
 // Checks that `bytes` hold a well-formed wire::Frame of our protocol version with at least
-// one envelope, and returns it (a view into `bytes`, valid while they are). Fails with
-// kPayloadTooLarge, kBadFrame or kUnsupportedVersion and a reason fit to send back. An
-// envelope's body type may still be NONE or one newer than this build (the verifier lets
-// unknown union members through): the reader answers those with kUnknownBody.
+// one envelope, each with a body if it names a body type, and returns it (a view into
+// `bytes`, valid while they are; they must be 8-byte aligned: see Aligned). Fails with
+// kPayloadTooLarge, kBadFrame, kUnsupportedVersion (or kInternal for a misaligned buffer)
+// and a reason fit to send back. An envelope's body type may still be NONE or one newer
+// than this build (the verifier lets unknown union members through): the reader answers
+// those with kUnknownBody.
 Result<const wire::Frame*> VerifyFrame(std::span<const std::byte> bytes,
                                        size_t max_frame_bytes = kDefaultMaxFrameBytes);
 

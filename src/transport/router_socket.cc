@@ -10,6 +10,7 @@ RouterSocket::RouterSocket(zmq::context_t& context, const RouterOptions& options
   socket_.set(zmq::sockopt::sndhwm, options.send_hwm);
   socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
 }
 
 Result<std::string> RouterSocket::Bind(const std::string& endpoint) {

@@ -22,6 +22,10 @@ enum class SendResult { kSent, kWouldBlock, kUnreachable };
 struct RouterOptions {
   int send_hwm = 100000;     // frames queued per peer before sends would block
   int receive_hwm = 100000;  // frames queued per peer before the peer's sends block
+  // ZeroMQ drops the connection of a peer that sends a larger message, before it is read
+  // into memory. Set above the broker's frame limit, so that frames a little over that limit
+  // still get a PayloadTooLarge answer and only absurd ones cost the connection. -1: none.
+  int64_t max_message_bytes = -1;
 };
 
 class RouterSocket {

@@ -44,7 +44,7 @@ class CoreTest : public ::testing::Test {
   Status Customer(const std::string& adapter, const std::string& customer,
                   const std::string& text, Channel channel = Channel::kIm) {
     const uint64_t seq = NextSeq(adapter);
-    EXPECT_TRUE(core_.BeginEnvelope(adapter, seq));
+    EXPECT_EQ(Admission::kApply, core_.BeginEnvelope(adapter, seq));
     CustomerMessageIn m;
     m.tenant = "shop";
     m.channel = channel;
@@ -56,19 +56,19 @@ class CoreTest : public ::testing::Test {
 
   Status Accept(const std::string& worker, const OfferOut& offer) {
     const uint64_t seq = NextSeq(worker);
-    EXPECT_TRUE(core_.BeginEnvelope(worker, seq));
+    EXPECT_EQ(Admission::kApply, core_.BeginEnvelope(worker, seq));
     return core_.OnAccept(worker, seq, offer.session_id, offer.attempt, clock_.Now());
   }
 
   Status Reply(const std::string& worker, SessionId session, const std::string& text) {
     const uint64_t seq = NextSeq(worker);
-    EXPECT_TRUE(core_.BeginEnvelope(worker, seq));
+    EXPECT_EQ(Admission::kApply, core_.BeginEnvelope(worker, seq));
     return core_.OnAgentMessage(worker, seq, session, text, clock_.Now());
   }
 
   Status Close(const std::string& worker, SessionId session) {
     const uint64_t seq = NextSeq(worker);
-    EXPECT_TRUE(core_.BeginEnvelope(worker, seq));
+    EXPECT_EQ(Admission::kApply, core_.BeginEnvelope(worker, seq));
     return core_.OnClose(worker, seq, session, Disposition::kResolved, clock_.Now());
   }
 
@@ -204,6 +204,65 @@ TEST_F(CoreTest, OffersGoToTheLongestIdleAgentWithRoom) {
   EXPECT_EQ(core_.queue_depth(), 1u);
 }
 
+TEST_F(CoreTest, ContactsDispatchedTogetherSpreadOverIdleAgents) {
+  Adapter("im-1");
+  Worker("w", 2);
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  ASSERT_TRUE(Customer("im-1", "c2", "b").ok());
+  EXPECT_EQ(Sent<OfferOut>(Turn(), "w").size(), 2u);
+  clock_.Advance(kSeconds);
+  Worker("a", 2);
+  clock_.Advance(kSeconds);
+  Worker("b", 2);
+  Turn();
+  clock_.Advance(kSeconds);
+  core_.OnDisconnect("w", clock_.Now());  // both contacts come back in one dispatch
+  auto t = Turn();
+  EXPECT_EQ(Sent<OfferOut>(t, "a").size(), 1u);
+  EXPECT_EQ(Sent<OfferOut>(t, "b").size(), 1u);
+}
+
+TEST_F(CoreTest, SessionKeysOfDifferentTenantsNeverCollide) {
+  HelloIn h{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  ASSERT_TRUE(core_.OnHello(h, clock_.Now()).ok());
+  CustomerMessageIn a{"x\x1f" "0\x1fy", Channel::kIm, "z", "one", {}};
+  CustomerMessageIn b{"x", Channel::kIm, "y\x1f" "0\x1fz", "two", {}};
+  ASSERT_EQ(Admission::kApply, core_.BeginEnvelope("im-1", 1));
+  ASSERT_TRUE(core_.OnCustomerMessage("im-1", 1, a, clock_.Now()).ok());
+  ASSERT_EQ(Admission::kApply, core_.BeginEnvelope("im-1", 2));
+  ASSERT_TRUE(core_.OnCustomerMessage("im-1", 2, b, clock_.Now()).ok());
+  EXPECT_EQ(core_.sessions_open(), 2u);
+}
+
+TEST_F(CoreTest, HelloAgainDropsWhatWasQueuedForTheOldConnection) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "b").ok());  // a delivery to alice queued this turn...
+  Worker("alice");                                 // ...then she signs in on a new socket
+  auto t = Turn();
+  std::vector<const Outgoing*> to_alice;
+  for (const Outgoing& o : t.outgoing) {
+    if (o.client_id == "alice") to_alice.push_back(&o);
+  }
+  ASSERT_GE(to_alice.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<WelcomeOut>(to_alice[0]->body));  // Welcome first,
+  // then every unacknowledged delivery in id order, each once.
+  DeliveryId last = 0;
+  for (size_t i = 1; i < to_alice.size(); ++i) {
+    if (const auto* d = std::get_if<Delivery>(&to_alice[i]->body)) {
+      EXPECT_GT(d->id, last);
+      last = d->id;
+    }
+  }
+  EXPECT_EQ(std::get<Delivery>(to_alice.back()->body).entry.text, "b");
+}
+
 TEST_F(CoreTest, CapacityIsPerChannel) {
   Adapter("im-1");
   Worker("alice", /*im_capacity=*/2);
@@ -242,7 +301,7 @@ TEST_F(CoreTest, RejectedContactGoesToAnotherAgentNotBackToTheSameOne) {
   ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
   auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
   const uint64_t seq = NextSeq("alice");
-  ASSERT_TRUE(core_.BeginEnvelope("alice", seq));
+  ASSERT_EQ(Admission::kApply, core_.BeginEnvelope("alice", seq));
   ASSERT_TRUE(core_.OnReject("alice", seq, offer.session_id, offer.attempt, clock_.Now()).ok());
   auto t = Turn();
   EXPECT_TRUE(Sent<OfferOut>(t, "alice").empty());
@@ -286,7 +345,7 @@ TEST_F(CoreTest, ResentSeqIsDroppedButAcknowledgedAgain) {
   Turn();
   ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
   Turn();
-  EXPECT_FALSE(core_.BeginEnvelope("im-1", 1));  // the same seq again
+  EXPECT_EQ(core_.BeginEnvelope("im-1", 1), Admission::kDuplicate);  // the same seq again
   auto t = Turn();
   EXPECT_TRUE(t.mutations.empty());
   EXPECT_EQ(Sent<AckOut>(t, "im-1").at(0).up_to, 1u);
@@ -295,11 +354,11 @@ TEST_F(CoreTest, ResentSeqIsDroppedButAcknowledgedAgain) {
 TEST_F(CoreTest, SeqThatSkipsAheadIsRejectedAndNotAcknowledged) {
   Adapter("im-1");
   Turn();
-  EXPECT_FALSE(core_.BeginEnvelope("im-1", 3));
+  EXPECT_EQ(core_.BeginEnvelope("im-1", 3), Admission::kRejected);
   auto t = Turn();
   EXPECT_EQ(Sent<ErrorOut>(t, "im-1").at(0).code, Code::kBadRequest);
   EXPECT_TRUE(Sent<AckOut>(t, "im-1").empty());
-  EXPECT_TRUE(core_.BeginEnvelope("im-1", 1));
+  EXPECT_EQ(Admission::kApply, core_.BeginEnvelope("im-1", 1));
 }
 
 TEST_F(CoreTest, NewEpochStartsSeqAgainAndSameEpochResumes) {
@@ -345,7 +404,7 @@ TEST_F(CoreTest, WrongRoleAndUnservedChannelAreRejected) {
   Worker("alice");
   Turn();
   const uint64_t seq = NextSeq("alice");
-  ASSERT_TRUE(core_.BeginEnvelope("alice", seq));
+  ASSERT_EQ(Admission::kApply, core_.BeginEnvelope("alice", seq));
   CustomerMessageIn m{"shop", Channel::kIm, "c1", "hi", {}};
   EXPECT_EQ(core_.OnCustomerMessage("alice", seq, m, clock_.Now()).code(), Code::kWrongRole);
   EXPECT_EQ(Customer("im-1", "c1", "hi", Channel::kSocial).code(), Code::kBadRequest);
@@ -450,7 +509,7 @@ TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
   // The re-sent seq of the adapter is recognised after the restart.
   HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
   ASSERT_TRUE(restored.OnHello(a, clock_.Now()).ok());
-  EXPECT_FALSE(restored.BeginEnvelope("im-1", 3));
+  EXPECT_EQ(restored.BeginEnvelope("im-1", 3), Admission::kDuplicate);
   // alice comes back: gets her undelivered message; still at capacity, so no offer.
   HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
   ASSERT_TRUE(restored.OnHello(w, clock_.Now()).ok());
@@ -460,7 +519,7 @@ TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
   restored.output().Clear();
   // After she closes, the waiting customer is offered with the whole transcript.
   uint64_t seq = 2;  // alice's epoch 1 processed seq 1 (the accept)
-  ASSERT_TRUE(restored.BeginEnvelope("alice", seq));
+  ASSERT_EQ(Admission::kApply, restored.BeginEnvelope("alice", seq));
   ASSERT_TRUE(restored.OnClose("alice", seq, offer.session_id, Disposition::kResolved,
                                clock_.Now())
                   .ok());
@@ -468,7 +527,7 @@ TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
   ASSERT_EQ(next.size(), 1u);
   restored.output().Clear();
   ++seq;
-  ASSERT_TRUE(restored.BeginEnvelope("alice", seq));
+  ASSERT_EQ(Admission::kApply, restored.BeginEnvelope("alice", seq));
   ASSERT_TRUE(restored.OnAccept("alice", seq, next[0].session_id, next[0].attempt, clock_.Now())
                   .ok());
   auto backlog = Sent<Delivery>(restored.FinishTurn(), "alice");

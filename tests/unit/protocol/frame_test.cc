@@ -156,3 +156,26 @@ TEST(Aligned, CopiesMisalignedFramesSoTheyVerify) {
 
 }  // namespace
 }  // namespace switchboard::protocol
+
+namespace switchboard::protocol {
+namespace {
+
+TEST(VerifyFrame, RejectsABodyTypeWithoutABody) {
+  for (wire::Body type : {wire::Body::Hello, wire::Body::Ack, wire::Body::CustomerMessage,
+                          static_cast<wire::Body>(200)}) {
+    flatbuffers::FlatBufferBuilder fbb;
+    wire::EnvelopeBuilder eb(fbb);
+    eb.add_seq(1);
+    eb.add_body_type(type);  // and no body
+    std::vector<flatbuffers::Offset<wire::Envelope>> envs = {eb.Finish()};
+    wire::FinishFrameBuffer(fbb, wire::CreateFrame(fbb, kProtocolVersion, fbb.CreateVector(envs)));
+    std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(fbb.GetBufferPointer()),
+                                     fbb.GetSize());
+    auto r = VerifyFrame(bytes);
+    EXPECT_EQ(r.status().code(), Code::kBadFrame) << static_cast<int>(type);
+    EXPECT_NE(r.status().message().find("no body"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace switchboard::protocol
