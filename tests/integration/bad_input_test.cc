@@ -180,6 +180,18 @@ TEST_F(BadInputTest, EachBadFrameGetsACodedErrorAndChangesNothing) {
     EXPECT_NE(e->reason.find("99"), std::string::npos);
   }
 
+  // An envelope that names a body type and carries no body (once fatal to the broker).
+  for (wire::Body type : {wire::Body::Hello, wire::Body::Ack}) {
+    flatbuffers::FlatBufferBuilder fbb;
+    wire::EnvelopeBuilder eb(fbb);
+    eb.add_body_type(type);
+    std::vector<flatbuffers::Offset<wire::Envelope>> envs = {eb.Finish()};
+    wire::FinishFrameBuffer(fbb,
+                            wire::CreateFrame(fbb, protocol::kProtocolVersion, fbb.CreateVector(envs)));
+    bad.SendBytes(fbb.GetBufferPointer(), fbb.GetSize());
+    ASSERT_TRUE(bad.WaitError(wire::ErrorCode::BadFrame).has_value());
+  }
+
   // A two-part ZeroMQ message.
   {
     zmq::socket_t s(ctx_, zmq::socket_type::dealer);
