@@ -1,0 +1,85 @@
+#include "switchboard/client/worker.h"
+
+#include <utility>
+
+#include "connection.h"
+#include "guard.h"
+
+namespace switchboard::client {
+
+using internal::Guard;
+
+Worker::Worker(std::unique_ptr<internal::Connection> connection) noexcept
+    : Client(std::move(connection)) {}
+
+Result<Worker> Worker::Connect(std::string_view endpoint, WorkerOptions options) noexcept {
+  return Guard([&]() -> Result<Worker> {
+    if (options.agent_id.empty()) {
+      return Error{ErrorCode::kInvalidArgument, "WorkerOptions.agent_id is required"};
+    }
+    for (const Skill& s : options.skills) {
+      if (s.name.empty()) {
+        return Error{ErrorCode::kInvalidArgument, "a skill needs a name"};
+      }
+    }
+    for (const ChannelCapacity& c : options.capacity) {
+      if (static_cast<int>(c.channel) > static_cast<int>(Channel::kProactive)) {
+        return Error{ErrorCode::kInvalidArgument,
+                     "unknown channel " + std::to_string(static_cast<int>(c.channel))};
+      }
+    }
+    internal::ConnectionConfig config;
+    config.endpoint = std::string(endpoint);
+    config.hello.role = Role::kWorker;
+    config.hello.client_id = std::move(options.agent_id);
+    config.hello.group = std::move(options.group);
+    config.hello.skills = std::move(options.skills);
+    config.hello.capacity = std::move(options.capacity);
+    config.heartbeat = options.heartbeat;
+    config.window = options.window;
+    config.connect_timeout = options.connect_timeout;
+    config.auto_ack = options.auto_ack;
+    auto connection = internal::Connection::Open(std::move(config));
+    if (!connection.ok()) {
+      return connection.error();
+    }
+    return Worker(std::move(connection).value());
+  });
+}
+
+Result<uint64_t> Worker::Accept(const Offer& offer) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::AcceptRequest{offer.session_id, offer.attempt});
+  });
+}
+
+Result<uint64_t> Worker::Reject(const Offer& offer, std::string_view reason) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(
+        internal::RejectRequest{offer.session_id, offer.attempt, std::string(reason)});
+  });
+}
+
+Result<uint64_t> Worker::Reply(uint64_t session_id, std::string_view text) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::ReplyRequest{session_id, std::string(text)});
+  });
+}
+
+Result<uint64_t> Worker::Close(uint64_t session_id, Disposition disposition) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] { return connection()->Send(internal::CloseRequest{session_id, disposition}); });
+}
+
+}  // namespace switchboard::client
