@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   std::string durability = "fast";
   int64_t wal_sync_interval_ms = 1000;
   int64_t offer_timeout_ms = 15000;
+  int64_t worker_grace_ms = 60000;
+  int64_t redelivery_ms = 30000;
   uint32_t heartbeat_ms = 1000;
   uint32_t max_queue_size = 100000;
   uint32_t max_text_bytes = 64 * 1024;
@@ -78,6 +80,14 @@ int main(int argc, char** argv) {
   app.add_option("--offer-timeout-ms", offer_timeout_ms,
                  "an offer not accepted within this time goes to the next agent")
       ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--worker-grace-ms", worker_grace_ms,
+                 "a worker gone this long loses its sessions to other agents")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--redelivery-ms", redelivery_ms,
+                 "deliveries a connected client leaves unacknowledged this long are re-sent")
+      ->check(CLI::Range(int64_t{100}, int64_t{86400000}))
       ->capture_default_str();
   app.add_option("--heartbeat-ms", heartbeat_ms,
                  "heartbeat interval told to clients; a client silent for 3 intervals is gone")
@@ -135,6 +145,8 @@ int main(int argc, char** argv) {
   config.bind = bind;
   config.core.offer_timeout = offer_timeout_ms * kMillis;
   config.core.heartbeat_interval = int64_t{heartbeat_ms} * kMillis;
+  config.core.worker_grace = worker_grace_ms * kMillis;
+  config.core.redelivery_timeout = redelivery_ms * kMillis;
   config.core.max_queue_size = max_queue_size;
   config.core.max_text_bytes = max_text_bytes;
   config.info.version = SWITCHBOARD_VERSION;

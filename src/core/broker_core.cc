@@ -41,6 +41,7 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
       router_.AddContact(s.queue, s.queue_seq, s.id);
     } else {
       router_.AddLoad(s.agent_id, s.channel, now);
+      clients_[s.agent_id].disconnected_at = now;  // its grace starts with the restart
     }
     open_by_key_[Key(s.tenant, s.channel, s.customer_id)] = s.id;
     const SessionId id = s.id;
@@ -58,6 +59,50 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
     clients_[d.client_id].outbox.emplace(d.id, std::move(d));
     ++outbox_size_;
   }
+}
+
+void BrokerCore::LoadBacklog(SessionId session, std::vector<TranscriptEntry> entries) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end() || it->second.state == SessionState::kActive) {
+    return;
+  }
+  std::vector<TranscriptEntry>& waiting = waiting_entries_[session];
+  std::map<uint32_t, TranscriptEntry> merged;
+  for (TranscriptEntry& e : entries) {
+    merged.emplace(e.index, std::move(e));
+  }
+  for (TranscriptEntry& e : waiting) {
+    merged.emplace(e.index, std::move(e));
+  }
+  waiting.clear();
+  for (auto& [index, e] : merged) {
+    waiting.push_back(std::move(e));
+  }
+}
+
+void BrokerCore::StartDrain() {
+  if (draining_) {
+    return;
+  }
+  draining_ = true;
+  for (const auto& [id, c] : clients_) {
+    if (c.connected) {
+      out_.outgoing.push_back(
+          {id, ErrorOut{Code::kShuttingDown,
+                        "the broker is stopping: new contacts are refused until it is back; "
+                        "unacknowledged messages will be accepted by the next broker",
+                        0}});
+    }
+  }
+}
+
+uint32_t BrokerCore::ExpectedWaitMs(uint32_t position) const {
+  const size_t agents = router_.signed_in();
+  if (mean_handle_time_ <= 0 || agents == 0) {
+    return 0;  // no basis for an estimate yet
+  }
+  const Micros wait = mean_handle_time_ * position / static_cast<Micros>(agents);
+  return ToMillis(std::min<Micros>(wait, Micros{UINT32_MAX} * kMillis));
 }
 
 // --- Connections ---
@@ -86,11 +131,10 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   c.connected = true;
   ++connected_;
   c.last_seen = now;
+  c.disconnected_at = 0;
   c.channels = hello.channels;
   out_.outgoing.push_back({hello.client_id, WelcomeOut{c.processed_seq}});
-  for (const auto& [id, d] : c.outbox) {
-    out_.outgoing.push_back({hello.client_id, d});
-  }
+  ResendOutbox(hello.client_id, c, now);
   if (hello.role == Role::kWorker) {
     AgentProfile p;
     p.agent_id = hello.client_id;
@@ -118,6 +162,7 @@ void BrokerCore::OnDisconnect(const std::string& client_id, TimePoint now) {
   Client& c = it->second;
   c.connected = false;
   --connected_;
+  c.disconnected_at = now;
   if (c.role != Role::kWorker) {
     return;
   }
@@ -198,6 +243,9 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
   if (auto it = open_by_key_.find(key); it != open_by_key_.end()) {
     return &sessions_.at(it->second);
   }
+  if (draining_) {
+    return Status(Code::kShuttingDown, "the broker is stopping and takes no new contacts");
+  }
   if (router_.waiting(config_.default_queue) >= config_.max_queue_size) {
     return Status(Code::kBusy, "queue '" + config_.default_queue + "' is full (" +
                                    std::to_string(config_.max_queue_size) + " waiting)");
@@ -248,12 +296,15 @@ Delivery BrokerCore::MakeDelivery(const Session& s, Delivery::Kind kind) {
   return d;
 }
 
-void BrokerCore::Deliver(const std::string& client_id, Delivery d) {
+void BrokerCore::Deliver(const std::string& client_id, Delivery d, TimePoint now) {
   d.client_id = client_id;
   out_.mutations.deliveries.push_back(d);
   Client& c = clients_[client_id];
   if (c.connected) {
     out_.outgoing.push_back({client_id, d});
+  }
+  if (c.outbox.empty()) {
+    c.outbox_progress = now;
   }
   c.outbox.emplace(d.id, std::move(d));
   ++outbox_size_;
@@ -282,7 +333,10 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
   auto opened = OpenSession(client_id, msg, now);
   if (!opened.ok()) {
     ErrorOut busy{opened.status().code(), opened.status().message(), seq};
-    busy.position = static_cast<uint32_t>(router_.waiting(config_.default_queue) + 1);
+    if (busy.code == Code::kBusy) {
+      busy.position = static_cast<uint32_t>(router_.waiting(config_.default_queue) + 1);
+      busy.expected_wait_ms = ExpectedWaitMs(busy.position);
+    }
     out_.outgoing.push_back({client_id, std::move(busy)});
     return opened.status();
   }
@@ -292,7 +346,7 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
   if (s.state == SessionState::kActive) {
     Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
     d.entry = e;
-    Deliver(s.agent_id, std::move(d));
+    Deliver(s.agent_id, std::move(d), now);
   } else {
     waiting_entries_[s.id].push_back(e);
     Dispatch(now);
@@ -328,7 +382,7 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
     for (TranscriptEntry& e : waiting->second) {
       Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
       d.entry = std::move(e);
-      Deliver(client_id, std::move(d));
+      Deliver(client_id, std::move(d), now);
     }
     waiting_entries_.erase(waiting);
   }
@@ -387,7 +441,7 @@ Status BrokerCore::OnAgentMessage(const std::string& client_id, uint64_t seq, Se
   const TranscriptEntry& e = Append(*s, Party::kAgent, client_id, text, now);
   Delivery d = MakeDelivery(*s, Delivery::Kind::kMessage);
   d.entry = e;
-  Deliver(s->adapter_id, std::move(d));
+  Deliver(s->adapter_id, std::move(d), now);
   return Status::Ok();
 }
 
@@ -411,10 +465,13 @@ void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now
   s.state = SessionState::kClosed;
   s.disposition = disposition;
   s.closed_at = now;
+  const Micros handled = std::max<Micros>(now - s.answered_at, 0);
+  mean_handle_time_ =
+      mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
   router_.RemoveLoad(s.agent_id, s.channel);
   Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
   d.disposition = disposition;
-  Deliver(s.adapter_id, std::move(d));
+  Deliver(s.adapter_id, std::move(d), now);
   dirty_sessions_.erase(s.id);
   open_by_key_.erase(Key(s.tenant, s.channel, s.customer_id));
   const SessionId id = s.id;
@@ -429,6 +486,9 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
   }
   auto& outbox = it->second.outbox;
   auto end = outbox.upper_bound(up_to);
+  if (end != outbox.begin()) {
+    it->second.outbox_progress = it->second.last_seen;  // the time of this ack's frame
+  }
   for (auto d = outbox.begin(); d != end; ++d) {
     out_.mutations.delivered.push_back(d->first);
     --outbox_size_;
@@ -492,6 +552,20 @@ void BrokerCore::OnTick(TimePoint now) {
   for (const std::string& id : silent) {
     OnDisconnect(id, now);
   }
+  std::vector<std::string> gone;
+  for (auto& [id, c] : clients_) {
+    if (!c.connected && c.disconnected_at != 0 &&
+        now - c.disconnected_at >= config_.worker_grace) {
+      gone.push_back(id);
+      c.disconnected_at = 0;
+    } else if (c.connected && !c.outbox.empty() &&
+               now - c.outbox_progress >= config_.redelivery_timeout) {
+      ResendOutbox(id, c, now);
+    }
+  }
+  for (const std::string& id : gone) {
+    ReleaseSessions(id, now);
+  }
   std::vector<SessionId> expired;
   for (const auto& [sid, offer] : offers_) {
     if (offer.expires_at <= now) {
@@ -505,6 +579,51 @@ void BrokerCore::OnTick(TimePoint now) {
   Dispatch(now);
 }
 
+void BrokerCore::ResendOutbox(const std::string& client_id, Client& c, TimePoint now) {
+  for (const auto& [id, d] : c.outbox) {
+    out_.outgoing.push_back({client_id, d});
+  }
+  c.outbox_progress = now;
+}
+
+// The agent is gone past its grace: each session it held goes back to the queue, in its old
+// place, and the next agent gets the whole transcript (read back from the store).
+void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
+  std::vector<SessionId> held;
+  for (const auto& [id, s] : sessions_) {
+    if (s.state == SessionState::kActive && s.agent_id == agent_id) {
+      held.push_back(id);
+    }
+  }
+  if (held.empty()) {
+    return;
+  }
+  std::sort(held.begin(), held.end());
+  Client& c = clients_[agent_id];
+  for (SessionId id : held) {
+    Session& s = sessions_.at(id);
+    router_.RemoveLoad(agent_id, s.channel);
+    // What the old agent was owed of this session is moot now.
+    for (auto d = c.outbox.begin(); d != c.outbox.end();) {
+      if (d->second.session_id == id) {
+        out_.mutations.delivered.push_back(d->first);
+        --outbox_size_;
+        d = c.outbox.erase(d);
+      } else {
+        ++d;
+      }
+    }
+    s.state = SessionState::kQueued;
+    s.agent_id.clear();
+    s.answered_at = 0;
+    s.enqueued_at = now;
+    MarkDirty(s);
+    router_.AddContact(s.queue, s.queue_seq, s.id);
+    out_.load_transcripts.push_back(id);
+  }
+  Dispatch(now);
+}
+
 TimePoint BrokerCore::NextDeadline() const {
   TimePoint next = INT64_MAX;
   for (const auto& [sid, offer] : offers_) {
@@ -513,6 +632,11 @@ TimePoint BrokerCore::NextDeadline() const {
   for (const auto& [id, c] : clients_) {
     if (c.connected) {
       next = std::min(next, c.last_seen + 3 * config_.heartbeat_interval + 1);
+      if (!c.outbox.empty()) {
+        next = std::min(next, c.outbox_progress + config_.redelivery_timeout);
+      }
+    } else if (c.disconnected_at != 0) {
+      next = std::min(next, c.disconnected_at + config_.worker_grace);
     }
   }
   return next;

@@ -35,6 +35,11 @@ struct CoreConfig {
   Micros heartbeat_interval = 1 * kSeconds;  // a client silent for 3 intervals is gone
   uint32_t max_text_bytes = 64 * 1024;       // longer texts get kPayloadTooLarge
   uint32_t max_queue_size = 100000;          // new contacts over it get kBusy
+  // A worker gone (disconnected or silent) keeps its sessions this long; if it is not back
+  // by then they are offered to other agents, with their whole transcript.
+  Micros worker_grace = 60 * kSeconds;
+  // Deliveries a connected client has not acknowledged for this long are sent again.
+  Micros redelivery_timeout = 30 * kSeconds;
 };
 
 // --- What clients send, already decoded and checked for shape by the protocol layer. ---
@@ -98,10 +103,14 @@ struct Outgoing {
 struct TurnOutput {
   Mutations mutations;
   std::vector<Outgoing> outgoing;  // in the order they must be sent, per client
+  // Sessions whose stored transcript the engine must read and hand to LoadBacklog at the
+  // start of the next turn (after this turn's commit, so the store has every entry).
+  std::vector<SessionId> load_transcripts;
 
   void Clear() {
     mutations.Clear();
     outgoing.clear();
+    load_transcripts.clear();
   }
 };
 
@@ -153,8 +162,18 @@ class BrokerCore {
   // seq counts as processed (call after BeginEnvelope returned true).
   void Reject(const std::string& client_id, uint64_t seq, const Status& status);
 
-  // Time passes: expires offers, drops silent clients, dispatches.
+  // Time passes: expires offers, drops silent clients, re-offers the sessions of workers
+  // gone past their grace, re-sends deliveries unacknowledged for too long, dispatches.
   void OnTick(TimePoint now);
+
+  // The stored transcript of a session the core asked for in TurnOutput::load_transcripts.
+  // Merged by index with what the core already holds; ignored if the session was closed.
+  void LoadBacklog(SessionId session, std::vector<TranscriptEntry> entries);
+
+  // The broker is stopping: new contacts are refused with kShuttingDown (messages of open
+  // sessions are still taken), and every connected client is told.
+  void StartDrain();
+  bool draining() const { return draining_; }
 
   // Ends a turn: moves pending session/mark/counter changes into output().mutations and
   // queues the acks of this turn's envelopes. The engine then commits and sends.
@@ -184,6 +203,8 @@ class BrokerCore {
     TimePoint last_seen = 0;
     std::vector<Channel> channels;
     std::map<DeliveryId, Delivery> outbox;  // unacknowledged deliveries, in id order
+    TimePoint disconnected_at = 0;  // set while gone; cleared once its sessions moved on
+    TimePoint outbox_progress = 0;  // last (re)send of the outbox or ack that shrank it
   };
   struct Offer {
     uint64_t attempt = 0;
@@ -196,11 +217,14 @@ class BrokerCore {
   Result<Session*> OpenSession(const std::string& client_id, const CustomerMessageIn& msg, TimePoint now);
   TranscriptEntry& Append(Session& s, Party from, const std::string& agent_id,
                           const std::string& text, TimePoint now);
-  void Deliver(const std::string& client_id, Delivery d);
+  void Deliver(const std::string& client_id, Delivery d, TimePoint now);
   Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
   void Requeue(Session& s, TimePoint now);
   void Dispatch(TimePoint now);
   void CloseSession(Session& s, Disposition disposition, TimePoint now);
+  void ReleaseSessions(const std::string& agent_id, TimePoint now);
+  void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
+  uint32_t ExpectedWaitMs(uint32_t position) const;
   void MarkDirty(const Session& s) { dirty_sessions_.insert(s.id); }
   static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);
 
@@ -218,6 +242,8 @@ class BrokerCore {
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
   size_t connected_ = 0;  // clients with connected set
+  bool draining_ = false;
+  Micros mean_handle_time_ = 0;  // moving average of accept -> close, for Busy estimates
 
   std::unordered_set<SessionId> dirty_sessions_;
   std::set<std::string> dirty_marks_;

@@ -132,8 +132,20 @@ Status Engine::Run() {
       }
     }
     const bool stopping = (items[1].revents & ZMQ_POLLIN) != 0;
+    if (stopping) {
+      core_.StartDrain();  // this is the last turn: refuse new contacts, tell every client
+    }
     const auto turn_start = std::chrono::steady_clock::now();
     now = clock_.Now();
+    // Transcripts the core asked for last turn: committed by now, so the store has them all.
+    for (core::SessionId id : pending_loads_) {
+      auto entries = store_.Transcript(id);
+      if (!entries.ok()) {
+        return entries.status();
+      }
+      core_.LoadBacklog(id, std::move(entries).value());
+    }
+    pending_loads_.clear();
     int frames = 0;
     bool malformed = false;
     while (frames < config_.max_frames_per_turn && router_->TryReceive(peer, payload, malformed)) {
@@ -153,6 +165,7 @@ Status Engine::Run() {
     if (Status st = Commit(); !st.ok()) {
       return st;
     }
+    pending_loads_.swap(core_.output().load_transcripts);
     SendOutput();
     if (frames > 0 && metrics_ != nullptr) {
       metrics_->frames_received.Increment(frames);

@@ -85,7 +85,8 @@ class Engine {
   // Replies that bypass the core (errors to unbound peers, heartbeats), sent after commit.
   std::vector<std::pair<std::string, std::string>> direct_;  // (routing id, frame bytes)
   protocol::FrameBuilder out_frame_;
-  std::vector<uint64_t> align_scratch_;  // for frames ZeroMQ hands over misaligned
+  std::vector<uint64_t> align_scratch_;
+  std::vector<core::SessionId> pending_loads_;  // transcripts to read at the next turn  // for frames ZeroMQ hands over misaligned
 
   std::thread sync_thread_;
   std::mutex sync_mu_;

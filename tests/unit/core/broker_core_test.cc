@@ -535,5 +535,163 @@ TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
   EXPECT_EQ(backlog[1].entry.text, "waiting 2");
 }
 
+
+TEST_F(CoreTest, WorkerBackWithinGraceKeepsItsSessions) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  Turn();
+  core_.OnDisconnect("alice", clock_.Now());
+  clock_.Advance(59 * kSeconds);
+  core_.OnActivity("im-1", clock_.Now());
+  core_.OnTick(clock_.Now());
+  EXPECT_TRUE(Turn().load_transcripts.empty());
+  Worker("alice");
+  Turn();
+  clock_.Advance(10 * kSeconds);
+  core_.OnActivity("im-1", clock_.Now());
+  core_.OnActivity("alice", clock_.Now());
+  core_.OnTick(clock_.Now());
+  Turn();
+  EXPECT_EQ(core_.FindSession(offer.session_id)->agent_id, "alice");
+  EXPECT_EQ(core_.FindSession(offer.session_id)->state, SessionState::kActive);
+}
+
+TEST_F(CoreTest, WorkerGonePastGraceLosesSessionsToAnotherAgentWithWholeTranscript) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "first").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  Turn();
+  ASSERT_TRUE(Reply("alice", offer.session_id, "hello").ok());
+  Turn();
+  core_.OnDisconnect("alice", clock_.Now());
+  ASSERT_TRUE(Customer("im-1", "c1", "while away").ok());  // waits in alice's outbox
+  Turn();
+  EXPECT_EQ(core_.outbox_size(), 3u);  // first, while away (alice) + hello (adapter)
+  Worker("bob");
+  Turn();
+  clock_.Advance(60 * kSeconds);
+  core_.OnActivity("im-1", clock_.Now());
+  core_.OnActivity("bob", clock_.Now());
+  core_.OnTick(clock_.Now());
+  TurnOutput released = Turn();
+  ASSERT_EQ(released.load_transcripts, std::vector<SessionId>{offer.session_id});
+  EXPECT_EQ(released.mutations.delivered.size(), 2u);  // alice's undelivered entries dropped
+  ASSERT_EQ(released.mutations.sessions.size(), 1u);
+  EXPECT_EQ(released.mutations.sessions[0].agent_id, "");
+  auto to_bob = Sent<OfferOut>(released, "bob");
+  ASSERT_EQ(to_bob.size(), 1u);
+  // The engine hands over the stored transcript; a message that came meanwhile is merged.
+  ASSERT_TRUE(Customer("im-1", "c1", "anyone?").ok());
+  Turn();
+  std::vector<TranscriptEntry> stored;
+  for (const Mutations& m : all_mutations_) {
+    for (const TranscriptEntry& e : m.entries) {
+      if (e.session_id == offer.session_id) stored.push_back(e);
+    }
+  }
+  ASSERT_EQ(stored.size(), 4u);
+  core_.LoadBacklog(offer.session_id, stored);
+  ASSERT_TRUE(Accept("bob", to_bob[0]).ok());
+  auto backlog = Sent<Delivery>(Turn(), "bob");
+  ASSERT_EQ(backlog.size(), 4u);
+  const std::vector<std::string> texts = {"first", "hello", "while away", "anyone?"};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(backlog[i].entry.index, i);
+    EXPECT_EQ(backlog[i].entry.text, texts[i]);
+  }
+  // alice, back late, no longer holds the session.
+  Worker("alice");
+  Turn();
+  EXPECT_EQ(Reply("alice", offer.session_id, "sorry").code(), Code::kNotSessionOwner);
+}
+
+TEST_F(CoreTest, RestoredSessionsOfAnAgentWhoNeverReturnsMoveOnAfterGrace) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  Turn();
+  BrokerCore restored(Config());
+  restored.Restore(Recovered(), clock_.Now());
+  HelloIn bob{Role::kWorker, "bob", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  clock_.Advance(60 * kSeconds);
+  ASSERT_TRUE(restored.OnHello(bob, clock_.Now()).ok());
+  restored.OnTick(clock_.Now());
+  TurnOutput& out = restored.FinishTurn();
+  EXPECT_EQ(out.load_transcripts, std::vector<SessionId>{offer.session_id});
+  EXPECT_EQ(Sent<OfferOut>(out, "bob").size(), 1u);
+}
+
+TEST_F(CoreTest, UnacknowledgedDeliveriesAreSentAgainAfterTheTimeout) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  auto first = Sent<Delivery>(Turn(), "alice");
+  ASSERT_EQ(first.size(), 1u);
+  for (int i = 0; i < 29; ++i) {  // heartbeats keep everyone connected; no ack from alice
+    clock_.Advance(kSeconds);
+    core_.OnActivity("alice", clock_.Now());
+    core_.OnActivity("im-1", clock_.Now());
+    core_.OnTick(clock_.Now());
+    EXPECT_TRUE(Sent<Delivery>(Turn(), "alice").empty()) << i;
+  }
+  clock_.Advance(kSeconds);
+  core_.OnActivity("alice", clock_.Now());
+  core_.OnActivity("im-1", clock_.Now());
+  core_.OnTick(clock_.Now());
+  auto again = Sent<Delivery>(Turn(), "alice");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, first[0].id);
+  core_.OnDeliveryAck("alice", first[0].id);
+  EXPECT_EQ(core_.outbox_size(), 0u);
+}
+
+TEST_F(CoreTest, DrainRefusesNewContactsButNotOpenSessions) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  Turn();
+  core_.StartDrain();
+  auto notice = Turn();
+  EXPECT_EQ(Sent<ErrorOut>(notice, "im-1").at(0).code, Code::kShuttingDown);
+  EXPECT_EQ(Sent<ErrorOut>(notice, "alice").at(0).code, Code::kShuttingDown);
+  EXPECT_EQ(Customer("im-1", "c2", "new").code(), Code::kShuttingDown);
+  EXPECT_TRUE(Customer("im-1", "c1", "more").ok());
+  EXPECT_EQ(core_.sessions_open(), 1u);
+}
+
+TEST_F(CoreTest, BusyCarriesAnExpectedWaitOnceHandleTimesAreKnown) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c0", "a").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  clock_.Advance(120 * kSeconds);
+  ASSERT_TRUE(Close("alice", offer.session_id).ok());
+  Turn();
+  for (int i = 1; i <= 4; ++i) {  // one is offered to alice, three wait: the queue is full
+    ASSERT_TRUE(Customer("im-1", "c" + std::to_string(i), "hi").ok());
+  }
+  EXPECT_EQ(Customer("im-1", "c9", "hi").code(), Code::kBusy);
+  auto busy = Sent<ErrorOut>(Turn(), "im-1");
+  ASSERT_EQ(busy.size(), 1u);
+  EXPECT_EQ(busy[0].position, 4u);
+  EXPECT_EQ(busy[0].expected_wait_ms, 4u * 120'000u);  // 4 ahead x 120 s / 1 agent
+}
+
 }  // namespace
 }  // namespace switchboard::core
