@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   int64_t offer_timeout_ms = 15000;
   int64_t worker_grace_ms = 60000;
   int64_t redelivery_ms = 30000;
+  int64_t drain_ms = 1000;
   uint32_t heartbeat_ms = 1000;
   uint32_t max_queue_size = 100000;
   uint32_t max_text_bytes = 64 * 1024;
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
   app.add_option("--redelivery-ms", redelivery_ms,
                  "deliveries a connected client leaves unacknowledged this long are re-sent")
       ->check(CLI::Range(int64_t{100}, int64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--drain-ms", drain_ms,
+                 "on SIGTERM/SIGINT: keep serving open sessions this long (refusing new "
+                 "contacts), or until every client has gone, then exit")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->capture_default_str();
   app.add_option("--heartbeat-ms", heartbeat_ms,
                  "heartbeat interval told to clients; a client silent for 3 intervals is gone")
@@ -147,6 +153,7 @@ int main(int argc, char** argv) {
   config.core.heartbeat_interval = int64_t{heartbeat_ms} * kMillis;
   config.core.worker_grace = worker_grace_ms * kMillis;
   config.core.redelivery_timeout = redelivery_ms * kMillis;
+  config.drain_time = drain_ms * kMillis;
   config.core.max_queue_size = max_queue_size;
   config.core.max_text_bytes = max_text_bytes;
   config.info.version = SWITCHBOARD_VERSION;

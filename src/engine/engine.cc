@@ -116,10 +116,14 @@ Status Engine::Run() {
   zmq::message_t peer;
   zmq::message_t payload;
   TimePoint next_tick = clock_.Now();
+  TimePoint drain_until = 0;  // set once a stop is asked for
   for (;;) {
     TimePoint now = clock_.Now();
-    const Micros wait = std::clamp<Micros>(std::min(next_tick, core_.NextDeadline()) - now, 0,
-                                           kMaxPollWait);
+    TimePoint deadline = std::min(next_tick, core_.NextDeadline());
+    if (drain_until != 0) {
+      deadline = std::min(deadline, drain_until);
+    }
+    const Micros wait = std::clamp<Micros>(deadline - now, 0, kMaxPollWait);
     zmq::pollitem_t items[] = {
         {router_->socket().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd_, ZMQ_POLLIN, 0},
@@ -131,9 +135,14 @@ Status Engine::Run() {
         return Status(Code::kInternal, std::string("poll failed: ") + e.what());
       }
     }
-    const bool stopping = (items[1].revents & ZMQ_POLLIN) != 0;
-    if (stopping) {
-      core_.StartDrain();  // this is the last turn: refuse new contacts, tell every client
+    if ((items[1].revents & ZMQ_POLLIN) != 0 && drain_until == 0) {
+      uint64_t signals = 0;
+      ssize_t n = read(stop_fd_, &signals, sizeof signals);  // consume it, or poll spins
+      (void)n;
+      // Drain: refuse new contacts and tell every client, then keep serving open sessions
+      // (and taking acks) for the drain time, or until every client has gone.
+      core_.StartDrain();
+      drain_until = clock_.Now() + config_.drain_time;
     }
     const auto turn_start = std::chrono::steady_clock::now();
     now = clock_.Now();
@@ -176,7 +185,9 @@ Status Engine::Run() {
       std::lock_guard<std::mutex> lock(sync_mu_);
       return Status(Code::kStoreFailure, "background WAL sync failed: " + sync_error_);
     }
-    if (stopping) {
+    if (drain_until != 0 && (now >= drain_until || core_.clients_connected() == 0)) {
+      // Let the last frames leave before the socket closes.
+      router_->socket().set(zmq::sockopt::linger, 1000);
       // A final WAL sync so that a clean stop loses nothing, even in fast mode.
       return store_.SyncWal();
     }

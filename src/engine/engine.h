@@ -37,6 +37,7 @@ struct EngineConfig {
   int max_frames_per_turn = 1024;      // frames drained before the turn commits
   Micros wal_sync_interval = 1 * kSeconds;  // fast mode: the WAL is fsynced this often
   bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
+  Micros drain_time = 1 * kSeconds;    // after a stop: serve open sessions this long, then exit
 };
 
 class Engine {
@@ -48,10 +49,12 @@ class Engine {
 
   // Recovers the state from the store and binds the socket. Returns the bound endpoint.
   Result<std::string> Start();
-  // Runs until Stop() (returns Ok) or a store failure (returns kStoreFailure: the broker
-  // must exit without acknowledging anything more).
+  // Runs until Stop() and the drain after it (returns Ok), or a store failure (returns
+  // kStoreFailure: the broker must exit without acknowledging anything more). The drain
+  // refuses new contacts with ShuttingDown, tells every client, and keeps serving open
+  // sessions for drain_time or until no client is connected.
   Status Run();
-  // Asks Run to finish its current turn, commit it, and return. Async-signal-safe.
+  // Asks Run to drain and return. Async-signal-safe.
   void Stop();
 
   const core::BrokerCore& core() const { return core_; }
