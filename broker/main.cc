@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   int64_t worker_grace_ms = 60000;
   int64_t redelivery_ms = 30000;
   int64_t drain_ms = 1000;
+  uint32_t window = 1000;
+  uint64_t max_outbox = 1000000;
   uint32_t heartbeat_ms = 1000;
   uint32_t max_queue_size = 100000;
   uint32_t max_text_bytes = 64 * 1024;
@@ -103,11 +105,19 @@ int main(int argc, char** argv) {
                  "contacts allowed to wait in a queue; new contacts over it get Busy")
       ->check(CLI::Range(1u, 100000000u))
       ->capture_default_str();
+  app.add_option("--window", window,
+                 "credit: unacknowledged messages a client may have outstanding")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--max-outbox", max_outbox,
+                 "deliveries held for clients before adapters get no more credit (memory bound)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
   app.add_option("--max-text-bytes", max_text_bytes, "longest message text accepted")
       ->check(CLI::Range(1u, 16u * 1024 * 1024))
       ->capture_default_str();
   app.add_option("--max-frame-bytes", max_frame_bytes, "largest frame accepted")
-      ->check(CLI::Range(1024u, 256u * 1024 * 1024))
+      ->check(CLI::Range(8192u, 256u * 1024 * 1024))
       ->capture_default_str();
   app.add_option("--max-frames-per-turn", max_frames_per_turn,
                  "frames drained per loop turn before the turn commits")
@@ -115,10 +125,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.allow_config_extras(CLI::config_extras_mode::error);
   CLI11_PARSE(app, argc, argv);
-  if (max_text_bytes + 1024 > max_frame_bytes) {
+  if (uint64_t{max_text_bytes} + 4096 > max_frame_bytes) {
     return Fail("--max-text-bytes (" + std::to_string(max_text_bytes) +
                 ") must leave room for the envelope in --max-frame-bytes (" +
-                std::to_string(max_frame_bytes) + "): allow at least 1024 bytes more");
+                std::to_string(max_frame_bytes) + "): allow at least 4096 bytes more");
   }
 
   store::Options store_options;
@@ -154,6 +164,8 @@ int main(int argc, char** argv) {
   config.core.worker_grace = worker_grace_ms * kMillis;
   config.core.redelivery_timeout = redelivery_ms * kMillis;
   config.drain_time = drain_ms * kMillis;
+  config.core.window = window;
+  config.core.max_outbox = max_outbox;
   config.core.max_queue_size = max_queue_size;
   config.core.max_text_bytes = max_text_bytes;
   config.info.version = SWITCHBOARD_VERSION;

@@ -88,6 +88,10 @@ size_t Client::pending() const noexcept {
   return connection_ == nullptr ? 0 : connection_->pending();
 }
 
+size_t Client::credit() const noexcept {
+  return connection_ == nullptr ? 0 : connection_->credit();
+}
+
 size_t Client::window() const noexcept {
   return connection_ == nullptr ? 0 : connection_->window();
 }

@@ -167,6 +167,12 @@ Result<uint64_t> Connection::Send(Request request) {
                  "the window of " + std::to_string(config_.window) +
                      " unacknowledged messages is full; Poll until an Acked event, then retry"};
   }
+  if (pending_.size() >= credit_) {
+    return Error{ErrorCode::kWouldBlock,
+                 "the broker grants credit for " + std::to_string(credit_) +
+                     " unacknowledged messages now (it is behind); Poll until an Acked event "
+                     "grants more, then retry"};
+  }
   // Checks that apply to every kind, then per kind.
   const std::string* text = nullptr;
   if (const auto* m = std::get_if<CustomerMessage>(&request)) {
@@ -332,6 +338,11 @@ void Connection::HandleFrame(std::span<const std::byte> bytes, TimePoint now) {
     ReportClientError(static_cast<ErrorCode>(verified.status().code()),
                       "ignored an unreadable frame of " + std::to_string(bytes.size()) +
                           " bytes from the broker: " + verified.status().message());
+    // It may have held deliveries; acking past them would lose them. Signing in again makes
+    // the broker re-send every unacknowledged delivery, in order.
+    if (state_ == State::kReady) {
+      SignInAgain(now, "an unreadable frame from the broker; signing in again");
+    }
     return;
   }
   for (const wire::Envelope* env : *(*verified)->envelopes()) {
@@ -346,7 +357,7 @@ void Connection::HandleFrame(std::span<const std::byte> bytes, TimePoint now) {
         break;  // its arrival is what counts (last_received_)
       case wire::Body::Ack:
         if (const auto* b = env->body_as_Ack()) {
-          HandleAck(b->up_to() + wire_offset_);
+          HandleAck(b->up_to() + wire_offset_, b->credit());
         }
         break;
       case wire::Body::Error:
@@ -387,6 +398,7 @@ void Connection::HandleWelcome(const wire::Welcome& w, TimePoint now) {
       w.max_frame_bytes() > 0 ? w.max_frame_bytes() : protocol::kDefaultMaxFrameBytes;
   broker_.max_text_bytes =
       w.max_text_bytes() > 0 ? w.max_text_bytes() : protocol::kDefaultMaxTextBytes;
+  credit_ = w.credit();
 
   const uint64_t processed = w.processed_seq() + wire_offset_;
   if (processed < acked_seq_ && state_ == State::kSigningIn) {
@@ -435,14 +447,20 @@ void Connection::HandleWelcome(const wire::Welcome& w, TimePoint now) {
   }
 }
 
-void Connection::HandleAck(uint64_t up_to) {
+void Connection::HandleAck(uint64_t up_to, uint32_t credit) {
   if (up_to > last_seq_) {
     ReportClientError(ErrorCode::kInternal,
                       "the broker acknowledged up to seq " + std::to_string(up_to) +
                           ", beyond the last seq sent, " + std::to_string(last_seq_));
     up_to = last_seq_;
   }
+  const bool more_credit = credit > credit_;
+  credit_ = credit;
+  const uint64_t before = acked_seq_;
   DropAcked(up_to);
+  if (more_credit && acked_seq_ == before) {
+    events_.push_back(Acked{acked_seq_});  // credit granted again: a sender may retry now
+  }
 }
 
 void Connection::DropAcked(uint64_t up_to) {

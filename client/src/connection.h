@@ -70,6 +70,7 @@ class Connection {
   uint64_t acked_seq() const { return acked_seq_; }
   size_t pending() const { return pending_.size(); }
   size_t window() const { return config_.window; }
+  uint32_t credit() const { return credit_; }
   bool connected() const { return state_ == State::kReady; }
   const BrokerInfo& broker() const { return broker_; }
 
@@ -101,7 +102,7 @@ class Connection {
   void Drain(TimePoint now);
   void HandleFrame(std::span<const std::byte> bytes, TimePoint now);
   void HandleWelcome(const wire::Welcome& welcome, TimePoint now);
-  void HandleAck(uint64_t up_to);
+  void HandleAck(uint64_t up_to, uint32_t credit);
   void HandleError(const wire::Error& error, TimePoint now);
   // De-duplicates a delivery id and records it for acknowledgement; false: drop it.
   bool TakeDelivery(uint64_t delivery_id);
@@ -142,6 +143,7 @@ class Connection {
   // Outgoing: seqs last_seq_ - pending_.size() + 1 .. last_seq_, contiguous, all > acked_seq_.
   uint64_t last_seq_ = 0;
   uint64_t acked_seq_ = 0;
+  uint32_t credit_ = 0;  // from the last Welcome or Ack: how many may be outstanding
   std::deque<Pending> pending_;
   size_t unsent_ = 0;  // index in pending_ of the first message not sent since the Welcome
 

@@ -108,14 +108,14 @@ void FakeBroker::SendWelcome(const std::string& peer, const WelcomeFields& w) {
   protocol::FrameBuilder b;
   auto version = b.fbb().CreateString(w.broker_version);
   auto body = wire::CreateWelcome(b.fbb(), version, protocol::kProtocolVersion, w.processed_seq,
-                                  w.heartbeat_ms, w.max_frame_bytes, w.max_text_bytes);
+                                  w.heartbeat_ms, w.max_frame_bytes, w.max_text_bytes, w.credit);
   b.Add(0, wire::Body::Welcome, body.Union());
   Send(peer, b);
 }
 
-void FakeBroker::SendAck(const std::string& peer, uint64_t up_to) {
+void FakeBroker::SendAck(const std::string& peer, uint64_t up_to, uint32_t credit) {
   protocol::FrameBuilder b;
-  b.Add(0, wire::Body::Ack, wire::CreateAck(b.fbb(), up_to).Union());
+  b.Add(0, wire::Body::Ack, wire::CreateAck(b.fbb(), up_to, credit).Union());
   Send(peer, b);
 }
 

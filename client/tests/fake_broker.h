@@ -48,6 +48,7 @@ struct WelcomeFields {
   uint32_t heartbeat_ms = 0;  // 0: let the client keep its own
   uint32_t max_frame_bytes = 1 << 20;
   uint32_t max_text_bytes = 4096;
+  uint32_t credit = 1000;
   std::string broker_version = "fake-broker 0.0";
 };
 
@@ -66,7 +67,7 @@ class FakeBroker {
   void SendRaw(const std::string& peer, const void* data, size_t size);
   void Send(const std::string& peer, protocol::FrameBuilder& b);  // finishes and resets `b`
   void SendWelcome(const std::string& peer, const WelcomeFields& w = {});
-  void SendAck(const std::string& peer, uint64_t up_to);
+  void SendAck(const std::string& peer, uint64_t up_to, uint32_t credit = 1000);
   void SendError(const std::string& peer, wire::ErrorCode code, const std::string& reason,
                  uint64_t ref_seq = 0, uint32_t position = 0, uint32_t expected_wait_ms = 0);
   void SendHeartbeat(const std::string& peer);

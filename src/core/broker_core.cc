@@ -108,19 +108,20 @@ uint32_t BrokerCore::ExpectedWaitMs(uint32_t position) const {
 // --- Connections ---
 
 Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
-  if (hello.client_id.empty()) {
-    return Status(Code::kBadRequest, "hello without a client_id");
+  if (hello.client_id.empty() || hello.client_id.size() > config_.max_id_bytes) {
+    return Status(Code::kBadRequest, "a client_id of 1 to " +
+                                         std::to_string(config_.max_id_bytes) +
+                                         " bytes is required");
   }
   if (hello.role == Role::kAdapter && hello.channels.empty()) {
     return Status(Code::kBadRequest, "an adapter must name its channels");
   }
   if (clients_.count(hello.client_id) && clients_[hello.client_id].connected) {
-    // A new socket of the same client: the old connection is gone, and so is anything queued
-    // for it this turn (deliveries stay in the outbox and follow the Welcome, in order).
-    OnDisconnect(hello.client_id, now);
-    std::erase_if(out_.outgoing,
-                  [&](const Outgoing& o) { return o.client_id == hello.client_id; });
+    OnDisconnect(hello.client_id, now);  // a new socket of the same client: the old one is gone
   }
+  // Anything queued for this client earlier in the turn was for an older connection
+  // (deliveries stay in the outbox and follow the Welcome, in order).
+  std::erase_if(out_.outgoing, [&](const Outgoing& o) { return o.client_id == hello.client_id; });
   Client& c = clients_[hello.client_id];
   if (c.epoch != hello.epoch) {
     c.epoch = hello.epoch;
@@ -133,7 +134,7 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   c.last_seen = now;
   c.disconnected_at = 0;
   c.channels = hello.channels;
-  out_.outgoing.push_back({hello.client_id, WelcomeOut{c.processed_seq}});
+  out_.outgoing.push_back({hello.client_id, WelcomeOut{c.processed_seq, CreditFor(c)}});
   ResendOutbox(hello.client_id, c, now);
   if (hello.role == Role::kWorker) {
     AgentProfile p;
@@ -319,6 +320,11 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
   }
   if (msg.tenant.empty() || msg.customer_id.empty()) {
     return Fail(client_id, seq, Code::kBadRequest, "tenant and customer_id are required");
+  }
+  if (msg.tenant.size() > config_.max_id_bytes || msg.customer_id.size() > config_.max_id_bytes) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "tenant and customer_id may have at most " +
+                    std::to_string(config_.max_id_bytes) + " bytes");
   }
   if (std::find(c->channels.begin(), c->channels.end(), msg.channel) == c->channels.end()) {
     return Fail(client_id, seq, Code::kBadRequest,
@@ -579,6 +585,26 @@ void BrokerCore::OnTick(TimePoint now) {
   Dispatch(now);
 }
 
+uint32_t BrokerCore::CreditFor(const Client& c) const {
+  // Workers' messages (accepts, replies, closes) drain work: they always get credit.
+  return c.role == Role::kAdapter && credit_withheld_ ? 0 : config_.window;
+}
+
+// Withholds adapters' credit while the outbox is over its bound, and grants it again (an Ack
+// with credit to every connected adapter) once it is back under 90% of it.
+void BrokerCore::UpdateCredit() {
+  if (!credit_withheld_ && outbox_size_ >= config_.max_outbox) {
+    credit_withheld_ = true;  // the acks of this turn carry credit 0
+  } else if (credit_withheld_ && outbox_size_ < config_.max_outbox / 10 * 9) {
+    credit_withheld_ = false;
+    for (const auto& [id, c] : clients_) {
+      if (c.connected && c.role == Role::kAdapter) {
+        to_ack_.insert(id);
+      }
+    }
+  }
+}
+
 void BrokerCore::ResendOutbox(const std::string& client_id, Client& c, TimePoint now) {
   for (const auto& [id, d] : c.outbox) {
     out_.outgoing.push_back({client_id, d});
@@ -658,10 +684,11 @@ TurnOutput& BrokerCore::FinishTurn() {
     out_.mutations.counters = counters_;
     counters_dirty_ = false;
   }
+  UpdateCredit();
   for (const std::string& id : to_ack_) {
     const Client& c = clients_.at(id);
     if (c.connected) {
-      out_.outgoing.push_back({id, AckOut{c.processed_seq}});
+      out_.outgoing.push_back({id, AckOut{c.processed_seq, CreditFor(c)}});
     }
   }
   to_ack_.clear();

@@ -40,6 +40,14 @@ struct CoreConfig {
   Micros worker_grace = 60 * kSeconds;
   // Deliveries a connected client has not acknowledged for this long are sent again.
   Micros redelivery_timeout = 30 * kSeconds;
+  // Credit: how many unacknowledged messages a client may have outstanding.
+  uint32_t window = 1000;
+  // Deliveries held in memory (the outbox) before adapters get no more credit; they get it
+  // again below 90% of this. Bounds the memory that slow or absent clients can make the
+  // broker hold (see docs/guarantees.md).
+  size_t max_outbox = 1'000'000;
+  // Longest tenant, customer id or client id accepted, in bytes.
+  uint32_t max_id_bytes = 256;
 };
 
 // --- What clients send, already decoded and checked for shape by the protocol layer. ---
@@ -72,6 +80,7 @@ struct CustomerMessageIn {
 
 struct WelcomeOut {
   uint64_t processed_seq = 0;
+  uint32_t credit = 0;
 };
 struct ErrorOut {
   Code code = Code::kOk;
@@ -82,6 +91,7 @@ struct ErrorOut {
 };
 struct AckOut {
   uint64_t up_to = 0;
+  uint32_t credit = 0;
 };
 struct OfferOut {
   SessionId session_id = 0;
@@ -185,6 +195,8 @@ class BrokerCore {
   size_t sessions_open() const { return sessions_.size(); }
   size_t agents_signed_in() const;
   size_t clients_connected() const { return connected_; }
+  // True while adapters get no credit because the outbox is over max_outbox.
+  bool credit_withheld() const { return credit_withheld_; }
   size_t outbox_size() const { return outbox_size_; }
   const Session* FindSession(SessionId id) const;
   std::optional<SessionId> FindOpenSession(const std::string& tenant, Channel channel,
@@ -225,6 +237,8 @@ class BrokerCore {
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
   void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
   uint32_t ExpectedWaitMs(uint32_t position) const;
+  uint32_t CreditFor(const Client& c) const;
+  void UpdateCredit();
   void MarkDirty(const Session& s) { dirty_sessions_.insert(s.id); }
   static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);
 
@@ -243,6 +257,7 @@ class BrokerCore {
   size_t outbox_size_ = 0;
   size_t connected_ = 0;  // clients with connected set
   bool draining_ = false;
+  bool credit_withheld_ = false;
   Micros mean_handle_time_ = 0;  // moving average of accept -> close, for Busy estimates
 
   std::unordered_set<SessionId> dirty_sessions_;

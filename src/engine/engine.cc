@@ -15,6 +15,9 @@ namespace {
 using protocol::Str;
 
 constexpr Micros kMaxPollWait = 100 * kMillis;
+// Room for everything of an envelope but its text: ids (bounded by max_id_bytes), numbers,
+// the FlatBuffers tables, with margin.
+constexpr size_t kEnvelopeRoom = 4096;
 
 std::string PeerString(const zmq::message_t& m) {
   return std::string(static_cast<const char*>(m.data()), m.size());
@@ -160,8 +163,9 @@ Status Engine::Run() {
     while (frames < config_.max_frames_per_turn && router_->TryReceive(peer, payload, malformed)) {
       ++frames;
       if (malformed) {
-        DirectError(PeerString(peer), Code::kBadFrame,
-                    "a switchboard message is exactly one ZeroMQ frame", 0);
+        const std::string p = PeerString(peer);
+        DirectError(p, Code::kBadFrame, "a switchboard message is exactly one ZeroMQ frame", 0);
+        EndConnection(p, now);
         continue;
       }
       HandleFrame(peer, payload, now);
@@ -203,15 +207,19 @@ void Engine::HandleFrame(const zmq::message_t& peer_msg, const zmq::message_t& p
       config_.info.max_frame_bytes);
   if (!frame.ok()) {
     DirectError(peer, frame.status().code(), frame.status().message(), 0);
-    // The seqs inside the frame were not processed: a signed-in client must say Hello again
-    // and re-send from its last acknowledged seq, so its connection ends here.
-    if (auto bound = client_of_peer_.find(peer); bound != client_of_peer_.end()) {
-      core_.OnDisconnect(bound->second, now);
-    }
+    EndConnection(peer, now);
     return;
   }
   for (const wire::Envelope* env : *(*frame)->envelopes()) {
     HandleEnvelope(peer, *env, now);
+  }
+}
+
+// A frame refused whole: the seqs inside it were not processed, so a signed-in client must
+// say Hello again and re-send from its last acknowledged seq. Its connection ends here.
+void Engine::EndConnection(const std::string& peer, TimePoint now) {
+  if (auto bound = client_of_peer_.find(peer); bound != client_of_peer_.end()) {
+    core_.OnDisconnect(bound->second, now);
   }
 }
 
@@ -423,7 +431,12 @@ void Engine::SendOutput() {
                    [](const core::Outgoing& a, const core::Outgoing& b) {
                      return a.client_id < b.client_id;
                    });
-  const size_t limit = config_.info.max_frame_bytes / 2;
+  // Start a new frame once this one is so full that the next envelope (at most a text and
+  // its bounded ids) might not fit under the limit clients enforce.
+  const size_t limit = config_.info.max_frame_bytes > config_.info.max_text_bytes + kEnvelopeRoom
+                           ? config_.info.max_frame_bytes - config_.info.max_text_bytes -
+                                 kEnvelopeRoom
+                           : 0;
   // Clients a frame could not be sent to. Nothing more goes to them: a client must never see
   // a gap in its deliveries (its acks are cumulative). They are disconnected below; their
   // deliveries stay in the outbox and are re-sent in order after their next Hello.
@@ -468,6 +481,7 @@ void Engine::UpdateGauges() {
   metrics_->agents_signed_in.Set(static_cast<double>(core_.agents_signed_in()));
   metrics_->outbox_deliveries.Set(static_cast<double>(core_.outbox_size()));
   metrics_->clients_connected.Set(static_cast<double>(core_.clients_connected()));
+  metrics_->credit_withheld.Set(core_.credit_withheld() ? 1 : 0);
 }
 
 }  // namespace switchboard::engine

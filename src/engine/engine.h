@@ -62,6 +62,7 @@ class Engine {
  private:
   void HandleFrame(const zmq::message_t& peer, const zmq::message_t& payload, TimePoint now);
   void HandleEnvelope(const std::string& peer, const wire::Envelope& env, TimePoint now);
+  void EndConnection(const std::string& peer, TimePoint now);
   void HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now);
   void DirectError(const std::string& peer, Code code, const std::string& reason,
                    uint64_t ref_seq);

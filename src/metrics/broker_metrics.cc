@@ -54,6 +54,9 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r)
       outbox_deliveries(MakeGauge(r, "switchboard_outbox_deliveries",
                                   "Deliveries stored and not yet acknowledged by their client")),
       clients_connected(MakeGauge(r, "switchboard_clients_connected", "Clients signed in")),
+      credit_withheld(MakeGauge(r, "switchboard_credit_withheld",
+                                "1 while adapters get no credit because the outbox is over "
+                                "--max-outbox, else 0")),
       store_commit_seconds(MakeHistogram(r, "switchboard_store_commit_seconds",
                                          "Time to commit one loop turn's write batch",
                                          kLatencyBuckets)),

@@ -1,5 +1,5 @@
 // BrokerMetrics: the broker's Prometheus metric families and the labelled children the loop
-// updates. Names and labels are documented in docs/metrics.md.
+// updates. Names and labels are documented in docs/operations.md, "Metrics".
 //
 // Thread rules: prometheus-cpp metrics are thread-safe; the loop thread updates them through
 // the references held here (no family lookup per message) and the exposer thread reads.
@@ -41,6 +41,7 @@ class BrokerMetrics {
   prometheus::Gauge& agents_signed_in;
   prometheus::Gauge& outbox_deliveries;
   prometheus::Gauge& clients_connected;
+  prometheus::Gauge& credit_withheld;
   prometheus::Histogram& store_commit_seconds;
   prometheus::Histogram& store_batch_records;
   prometheus::Histogram& loop_turn_seconds;

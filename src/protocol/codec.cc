@@ -88,14 +88,14 @@ void Encode(FrameBuilder& b, const BrokerInfo& info,
         if constexpr (std::is_same_v<T, core::WelcomeOut>) {
           auto w = wire::CreateWelcome(fbb, S(fbb, info.version), kProtocolVersion,
                                        m.processed_seq, info.heartbeat_ms, info.max_frame_bytes,
-                                       info.max_text_bytes);
+                                       info.max_text_bytes, m.credit);
           b.Add(0, wire::Body::Welcome, w.Union());
         } else if constexpr (std::is_same_v<T, core::ErrorOut>) {
           auto e = wire::CreateError(fbb, ToWire(m.code), S(fbb, m.reason), m.ref_seq,
                                      m.position, m.expected_wait_ms);
           b.Add(0, wire::Body::Error, e.Union());
         } else if constexpr (std::is_same_v<T, core::AckOut>) {
-          b.Add(0, wire::Body::Ack, wire::CreateAck(fbb, m.up_to).Union());
+          b.Add(0, wire::Body::Ack, wire::CreateAck(fbb, m.up_to, m.credit).Union());
         } else if constexpr (std::is_same_v<T, core::OfferOut>) {
           auto o = wire::CreateOffer(fbb, m.session_id, m.attempt, S(fbb, m.tenant),
                                      ToWire(m.channel), S(fbb, m.customer_id), S(fbb, m.queue),

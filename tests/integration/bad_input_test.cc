@@ -252,6 +252,45 @@ TEST_F(BadInputTest, EachBadFrameGetsACodedErrorAndChangesNothing) {
   EXPECT_EQ(state.counters.next_session_id, 1u);
 }
 
+TEST_F(BadInputTest, AFrameRefusedWholeEndsTheSignedInConnection) {
+  RawClient c(ctx_, broker_->endpoint());
+  protocol::FrameBuilder b;
+  AddHello(b, wire::Role::Adapter, "im-1");
+  c.Send(b);
+  ASSERT_TRUE(c.WaitFor([](const Got& g) { return g.type == wire::Body::Welcome; }));
+  const char junk[] = "junk junk junk junk";
+  c.SendBytes(junk, sizeof junk);
+  ASSERT_TRUE(c.WaitError(wire::ErrorCode::BadFrame).has_value());
+  // Its seqs were not processed: the client must sign in again before anything else.
+  AddCustomerMessage(b, 1, "hello");
+  c.Send(b);
+  auto e = c.WaitError(wire::ErrorCode::NotSignedIn);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->ref_seq, 1u);
+  // A frame far over the limit costs the connection without a reply (ZMQ_MAXMSGSIZE).
+  AddHello(b, wire::Role::Adapter, "im-1");
+  c.Send(b);
+  ASSERT_TRUE(c.WaitFor([](const Got& g) { return g.type == wire::Body::Welcome; }));
+  std::vector<char> huge(3 * protocol::kDefaultMaxFrameBytes, 'x');
+  c.SendBytes(huge.data(), huge.size());
+  // ZeroMQ reconnects the DEALER on its own, under a new routing id the broker does not know.
+  bool signed_out = false;
+  for (int i = 0; i < 100 && !signed_out; ++i) {
+    b.Add(0, wire::Body::Heartbeat, wire::CreateHeartbeat(b.fbb(), i).Union());
+    c.Send(b);
+    signed_out = c.WaitFor(
+                      [](const Got& g) {
+                        return g.type == wire::Body::Error &&
+                               g.code == wire::ErrorCode::NotSignedIn;
+                      },
+                      100ms)
+                     .has_value();
+  }
+  EXPECT_TRUE(signed_out);
+  core::RecoveredState state = StoredState();
+  EXPECT_TRUE(state.open_sessions.empty());
+}
+
 TEST_F(BadInputTest, AWellBehavedClientIsServedBetweenBadFrames) {
   RawClient bad(ctx_, broker_->endpoint());
   RawClient good(ctx_, broker_->endpoint());

@@ -693,5 +693,52 @@ TEST_F(CoreTest, BusyCarriesAnExpectedWaitOnceHandleTimesAreKnown) {
   EXPECT_EQ(busy[0].expected_wait_ms, 4u * 120'000u);  // 4 ahead x 120 s / 1 agent
 }
 
+
+TEST_F(CoreTest, AdaptersLoseCreditWhileTheOutboxIsOverItsBoundAndGetItBack) {
+  CoreConfig config = Config();
+  config.max_outbox = 10;
+  config.window = 50;
+  config.max_queue_size = 100;
+  BrokerCore core(config);
+  core.Restore({}, clock_.Now());
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  ASSERT_TRUE(core.OnHello(a, clock_.Now()).ok());
+  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  ASSERT_TRUE(core.OnHello(w, clock_.Now()).ok());
+  EXPECT_EQ(Sent<WelcomeOut>(core.FinishTurn(), "im-1").at(0).credit, 50u);
+  core.output().Clear();
+  // alice takes c1 and never acknowledges anything: its messages pile up in her outbox.
+  uint64_t seq = 0;
+  auto send = [&](const std::string& text) {
+    ++seq;
+    EXPECT_EQ(core.BeginEnvelope("im-1", seq), Admission::kApply);
+    CustomerMessageIn m{"shop", Channel::kIm, "c1", text, {}};
+    EXPECT_TRUE(core.OnCustomerMessage("im-1", seq, m, clock_.Now()).ok());
+  };
+  send("first");
+  auto offer = Sent<OfferOut>(core.FinishTurn(), "alice").at(0);
+  core.output().Clear();
+  ASSERT_EQ(core.BeginEnvelope("alice", 1), Admission::kApply);
+  ASSERT_TRUE(core.OnAccept("alice", 1, offer.session_id, offer.attempt, clock_.Now()).ok());
+  core.FinishTurn();
+  core.output().Clear();
+  for (int i = 0; i < 9; ++i) {
+    send("more");
+  }
+  TurnOutput& full = core.FinishTurn();
+  EXPECT_TRUE(core.credit_withheld());
+  EXPECT_EQ(Sent<AckOut>(full, "im-1").back().credit, 0u);
+  EXPECT_EQ(Sent<AckOut>(full, "alice").size(), 0u);  // workers are never held back
+  core.output().Clear();
+  // alice catches up: the adapter is granted credit again without sending anything.
+  core.OnDeliveryAck("alice", UINT64_MAX);
+  TurnOutput& granted = core.FinishTurn();
+  EXPECT_FALSE(core.credit_withheld());
+  auto acks = Sent<AckOut>(granted, "im-1");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].up_to, seq);
+  EXPECT_EQ(acks[0].credit, 50u);
+}
+
 }  // namespace
 }  // namespace switchboard::core

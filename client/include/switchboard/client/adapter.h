@@ -32,7 +32,7 @@ struct AdapterOptions {
   // the first, and deliveries not yet acknowledged follow the name.
   std::string client_id;
   std::vector<Channel> channels;     // the channels it serves
-  std::vector<std::string> tenants;  // the tenants it serves; empty: all
+  std::vector<std::string> tenants;  // the tenants it serves (sent; not used by the broker yet)
   // How often to heartbeat when idle; the broker's Welcome may set another. 3 intervals of
   // silence from the broker make the client reconnect. Default 1 s.
   std::chrono::milliseconds heartbeat{1000};

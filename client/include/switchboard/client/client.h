@@ -92,6 +92,10 @@ class Client {
   size_t pending() const noexcept;
   // The most messages that can be pending; sending more fails with kWouldBlock.
   size_t window() const noexcept;
+  // What the broker allows outstanding now (its credit, from the last Welcome or Ack). When
+  // the broker is behind it lowers this, down to 0; sending past min(window, credit) fails
+  // with kWouldBlock, and an Acked event says when the broker grants more.
+  size_t credit() const noexcept;
   // Signed in right now (false while signing in again after a Disconnected).
   bool connected() const noexcept;
   // What the broker said in its last Welcome.

@@ -107,7 +107,7 @@ struct Delivery {
   bool operator==(const Delivery&) const = default;
 };
 
-// broker -> adapter / worker: a session was closed. Acknowledge like a Delivery.
+// broker -> adapter: a session was closed. Acknowledge like a Delivery.
 struct SessionClosed {
   uint64_t session_id = 0;
   Disposition disposition = Disposition::kResolved;
