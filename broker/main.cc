@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1000000u))
       ->capture_default_str();
   app.add_option("--max-outbox", max_outbox,
-                 "deliveries held for clients before adapters get no more credit (memory bound)")
+                 "messages held in memory for delivery (outbox and waiting contacts' messages) "
+                 "before adapters get no more credit: the memory bound")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-text-bytes", max_text_bytes, "longest message text accepted")

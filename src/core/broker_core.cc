@@ -49,6 +49,7 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
   }
   for (TranscriptEntry& e : state.waiting_entries) {
     waiting_entries_[e.session_id].push_back(std::move(e));
+    ++waiting_count_;
   }
   for (ClientMark& m : state.marks) {
     Client& c = clients_[m.client_id];
@@ -74,10 +75,12 @@ void BrokerCore::LoadBacklog(SessionId session, std::vector<TranscriptEntry> ent
   for (TranscriptEntry& e : waiting) {
     merged.emplace(e.index, std::move(e));
   }
+  waiting_count_ -= waiting.size();
   waiting.clear();
   for (auto& [index, e] : merged) {
     waiting.push_back(std::move(e));
   }
+  waiting_count_ += waiting.size();
 }
 
 void BrokerCore::StartDrain() {
@@ -355,6 +358,7 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     Deliver(s.agent_id, std::move(d), now);
   } else {
     waiting_entries_[s.id].push_back(e);
+    ++waiting_count_;
     Dispatch(now);
   }
   return Status::Ok();
@@ -390,6 +394,7 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
       d.entry = std::move(e);
       Deliver(client_id, std::move(d), now);
     }
+    waiting_count_ -= waiting->second.size();
     waiting_entries_.erase(waiting);
   }
   return Status::Ok();
@@ -590,12 +595,14 @@ uint32_t BrokerCore::CreditFor(const Client& c) const {
   return c.role == Role::kAdapter && credit_withheld_ ? 0 : config_.window;
 }
 
-// Withholds adapters' credit while the outbox is over its bound, and grants it again (an Ack
-// with credit to every connected adapter) once it is back under 90% of it.
+// Withholds adapters' credit while the messages held in memory (the outbox and the messages
+// of waiting contacts) are over their bound, and grants it again (an Ack with credit to
+// every connected adapter) once they are back under 90% of it.
 void BrokerCore::UpdateCredit() {
-  if (!credit_withheld_ && outbox_size_ >= config_.max_outbox) {
+  const size_t held = held_messages();
+  if (!credit_withheld_ && held >= config_.max_outbox) {
     credit_withheld_ = true;  // the acks of this turn carry credit 0
-  } else if (credit_withheld_ && outbox_size_ < config_.max_outbox / 10 * 9) {
+  } else if (credit_withheld_ && held < config_.max_outbox / 10 * 9) {
     credit_withheld_ = false;
     for (const auto& [id, c] : clients_) {
       if (c.connected && c.role == Role::kAdapter) {

@@ -42,8 +42,9 @@ struct CoreConfig {
   Micros redelivery_timeout = 30 * kSeconds;
   // Credit: how many unacknowledged messages a client may have outstanding.
   uint32_t window = 1000;
-  // Deliveries held in memory (the outbox) before adapters get no more credit; they get it
-  // again below 90% of this. Bounds the memory that slow or absent clients can make the
+  // Messages held in memory for delivery (the outbox, and the messages of contacts still
+  // waiting for an agent) before adapters get no more credit; they get it again below 90%
+  // of this. Bounds the memory that slow or absent clients and a long queue can make the
   // broker hold (see docs/guarantees.md).
   size_t max_outbox = 1'000'000;
   // Longest tenant, customer id or client id accepted, in bytes.
@@ -198,6 +199,8 @@ class BrokerCore {
   // True while adapters get no credit because the outbox is over max_outbox.
   bool credit_withheld() const { return credit_withheld_; }
   size_t outbox_size() const { return outbox_size_; }
+  // The outbox plus the messages of waiting contacts: what --max-outbox bounds.
+  size_t held_messages() const { return outbox_size_ + waiting_count_; }
   const Session* FindSession(SessionId id) const;
   std::optional<SessionId> FindOpenSession(const std::string& tenant, Channel channel,
                                            const std::string& customer_id) const;
@@ -255,6 +258,7 @@ class BrokerCore {
   std::unordered_map<SessionId, std::set<std::string>> declined_by_;
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
+  size_t waiting_count_ = 0;  // entries in waiting_entries_
   size_t connected_ = 0;  // clients with connected set
   bool draining_ = false;
   bool credit_withheld_ = false;

@@ -482,6 +482,7 @@ void Engine::UpdateGauges() {
   metrics_->outbox_deliveries.Set(static_cast<double>(core_.outbox_size()));
   metrics_->clients_connected.Set(static_cast<double>(core_.clients_connected()));
   metrics_->credit_withheld.Set(core_.credit_withheld() ? 1 : 0);
+  metrics_->held_messages.Set(static_cast<double>(core_.held_messages()));
 }
 
 }  // namespace switchboard::engine

@@ -55,8 +55,12 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r)
                                   "Deliveries stored and not yet acknowledged by their client")),
       clients_connected(MakeGauge(r, "switchboard_clients_connected", "Clients signed in")),
       credit_withheld(MakeGauge(r, "switchboard_credit_withheld",
-                                "1 while adapters get no credit because the outbox is over "
-                                "--max-outbox, else 0")),
+                                "1 while adapters get no credit because the messages held "
+                                "are over --max-outbox, else 0")),
+      held_messages(MakeGauge(r, "switchboard_held_messages",
+                              "Messages held in memory for delivery: the outbox and the "
+                              "messages of contacts waiting for an agent (bounded by "
+                              "--max-outbox)")),
       store_commit_seconds(MakeHistogram(r, "switchboard_store_commit_seconds",
                                          "Time to commit one loop turn's write batch",
                                          kLatencyBuckets)),

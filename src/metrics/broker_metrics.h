@@ -42,6 +42,7 @@ class BrokerMetrics {
   prometheus::Gauge& outbox_deliveries;
   prometheus::Gauge& clients_connected;
   prometheus::Gauge& credit_withheld;
+  prometheus::Gauge& held_messages;
   prometheus::Histogram& store_commit_seconds;
   prometheus::Histogram& store_batch_records;
   prometheus::Histogram& loop_turn_seconds;

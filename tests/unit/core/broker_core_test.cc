@@ -740,5 +740,24 @@ TEST_F(CoreTest, AdaptersLoseCreditWhileTheOutboxIsOverItsBoundAndGetItBack) {
   EXPECT_EQ(acks[0].credit, 50u);
 }
 
+
+TEST_F(CoreTest, MessagesOfWaitingContactsCountAsHeld) {
+  CoreConfig config = Config();
+  config.max_outbox = 5;
+  config.max_queue_size = 100;
+  BrokerCore core(config);
+  core.Restore({}, clock_.Now());
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  ASSERT_TRUE(core.OnHello(a, clock_.Now()).ok());
+  for (uint64_t seq = 1; seq <= 5; ++seq) {  // nobody signed in: all wait in the queue
+    ASSERT_EQ(core.BeginEnvelope("im-1", seq), Admission::kApply);
+    CustomerMessageIn m{"shop", Channel::kIm, "c" + std::to_string(seq % 2), "hi", {}};
+    ASSERT_TRUE(core.OnCustomerMessage("im-1", seq, m, clock_.Now()).ok());
+  }
+  EXPECT_EQ(core.held_messages(), 5u);
+  EXPECT_EQ(Sent<AckOut>(core.FinishTurn(), "im-1").at(0).credit, 0u);
+  EXPECT_TRUE(core.credit_withheld());
+}
+
 }  // namespace
 }  // namespace switchboard::core
