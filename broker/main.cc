@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   uint64_t max_outbox = 1000000;
   uint32_t heartbeat_ms = 1000;
   uint32_t max_queue_size = 100000;
+  uint32_t max_tenant_waiting = 0;
   uint32_t max_text_bytes = 64 * 1024;
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   int max_frames_per_turn = 1024;
@@ -114,6 +115,9 @@ int main(int argc, char** argv) {
                  "before adapters get no more credit: the memory bound")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();
+  app.add_option("--max-tenant-waiting", max_tenant_waiting,
+                 "contacts of one tenant allowed to wait; new ones over it get Busy (0: no limit)")
+      ->capture_default_str();
   app.add_option("--max-text-bytes", max_text_bytes, "longest message text accepted")
       ->check(CLI::Range(1u, 16u * 1024 * 1024))
       ->capture_default_str();
@@ -168,6 +172,7 @@ int main(int argc, char** argv) {
   config.core.window = window;
   config.core.max_outbox = max_outbox;
   config.core.max_queue_size = max_queue_size;
+  config.core.max_tenant_waiting = max_tenant_waiting;
   config.core.max_text_bytes = max_text_bytes;
   config.info.version = SWITCHBOARD_VERSION;
   config.info.heartbeat_ms = heartbeat_ms;

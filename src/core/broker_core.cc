@@ -32,13 +32,15 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
   counters_ = state.counters;
   // Offer attempts are not stored: start above anything a previous run could have used.
   next_attempt_ = static_cast<uint64_t>(std::max<TimePoint>(now, 1));
+  sessions_.reserve(state.open_sessions.size());
+  open_by_key_.reserve(state.open_sessions.size());
   for (Session& s : state.open_sessions) {
     SB_CHECK(s.state != SessionState::kClosed);
     if (s.state == SessionState::kOffered) {
       s.state = SessionState::kQueued;
     }
     if (s.state == SessionState::kQueued) {
-      router_.AddContact(s.queue, s.queue_seq, s.id);
+      Enqueue(s);
     } else {
       router_.AddLoad(s.agent_id, s.channel, now);
       clients_[s.agent_id].disconnected_at = now;  // its grace starts with the restart
@@ -254,6 +256,14 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
     return Status(Code::kBusy, "queue '" + config_.default_queue + "' is full (" +
                                    std::to_string(config_.max_queue_size) + " waiting)");
   }
+  if (config_.max_tenant_waiting > 0) {
+    auto it = waiting_by_tenant_.find(msg.tenant);
+    if (it != waiting_by_tenant_.end() && it->second >= config_.max_tenant_waiting) {
+      return Status(Code::kBusy, "tenant '" + msg.tenant + "' has " +
+                                     std::to_string(it->second) +
+                                     " contacts waiting, its limit");
+    }
+  }
   Session s;
   s.id = counters_.next_session_id++;
   s.tenant = msg.tenant;
@@ -268,7 +278,7 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
   s.enqueued_at = now;
   counters_dirty_ = true;
   open_by_key_.emplace(key, s.id);
-  router_.AddContact(s.queue, s.queue_seq, s.id);
+  Enqueue(s);
   auto [it, inserted] = sessions_.emplace(s.id, std::move(s));
   SB_CHECK(inserted);
   return &it->second;
@@ -343,6 +353,7 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
   if (!opened.ok()) {
     ErrorOut busy{opened.status().code(), opened.status().message(), seq};
     if (busy.code == Code::kBusy) {
+      // The place the contact would have had: behind everyone waiting in its queue.
       busy.position = static_cast<uint32_t>(router_.waiting(config_.default_queue) + 1);
       busy.expected_wait_ms = ExpectedWaitMs(busy.position);
     }
@@ -509,6 +520,19 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
 
 // --- Queue and offers ---
 
+void BrokerCore::Enqueue(const Session& s) {
+  router_.AddContact(s.queue, s.queue_seq, s.id);
+  ++waiting_by_tenant_[s.tenant];
+}
+
+void BrokerCore::Dequeue(const Session& s) {
+  router_.RemoveContact(s.queue, s.queue_seq, s.id);
+  auto it = waiting_by_tenant_.find(s.tenant);
+  if (it != waiting_by_tenant_.end() && --it->second == 0) {
+    waiting_by_tenant_.erase(it);
+  }
+}
+
 void BrokerCore::Requeue(Session& s, TimePoint now) {
   (void)now;
   auto offer = offers_.find(s.id);
@@ -516,7 +540,7 @@ void BrokerCore::Requeue(Session& s, TimePoint now) {
   router_.RemoveLoad(offer->second.agent_id, s.channel);
   offers_.erase(offer);
   s.state = SessionState::kQueued;
-  router_.AddContact(s.queue, s.queue_seq, s.id);  // back in its old place
+  Enqueue(s);  // back in its old place
 }
 
 void BrokerCore::Dispatch(TimePoint now) {
@@ -532,7 +556,7 @@ void BrokerCore::Dispatch(TimePoint now) {
     }
     const Router::Match& m = *match;
     Session& s = sessions_.at(m.session_id);
-    router_.RemoveContact(s.queue, s.queue_seq, s.id);
+    Dequeue(s);
     router_.AddLoad(m.agent_id, s.channel, now);
     s.state = SessionState::kOffered;
     Offer& offer = offers_[s.id];
@@ -651,7 +675,7 @@ void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
     s.answered_at = 0;
     s.enqueued_at = now;
     MarkDirty(s);
-    router_.AddContact(s.queue, s.queue_seq, s.id);
+    Enqueue(s);
     out_.load_transcripts.push_back(id);
   }
   Dispatch(now);

@@ -35,6 +35,7 @@ struct CoreConfig {
   Micros heartbeat_interval = 1 * kSeconds;  // a client silent for 3 intervals is gone
   uint32_t max_text_bytes = 64 * 1024;       // longer texts get kPayloadTooLarge
   uint32_t max_queue_size = 100000;          // new contacts over it get kBusy
+  uint32_t max_tenant_waiting = 0;  // contacts of one tenant waiting; over it: kBusy (0: none)
   // A worker gone (disconnected or silent) keeps its sessions this long; if it is not back
   // by then they are offered to other agents, with their whole transcript.
   Micros worker_grace = 60 * kSeconds;
@@ -235,6 +236,8 @@ class BrokerCore {
   void Deliver(const std::string& client_id, Delivery d, TimePoint now);
   Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
   void Requeue(Session& s, TimePoint now);
+  void Enqueue(const Session& s);  // into its queue, counted for its tenant
+  void Dequeue(const Session& s);
   void Dispatch(TimePoint now);
   void CloseSession(Session& s, Disposition disposition, TimePoint now);
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
@@ -259,6 +262,7 @@ class BrokerCore {
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
   size_t waiting_count_ = 0;  // entries in waiting_entries_
+  std::unordered_map<std::string, uint32_t> waiting_by_tenant_;  // contacts in queues
   size_t connected_ = 0;  // clients with connected set
   bool draining_ = false;
   bool credit_withheld_ = false;

@@ -563,7 +563,15 @@ Result<core::RecoveredState> Store::Recover() {
     }
   }
 
-  // Open sessions via the `o` index; for queued ones, their transcript.
+  // Open sessions via the `o` index; for queued ones, their transcript. Both indexes are in
+  // session-id order, so the `s` records are read with one forward iterator (each block read
+  // and decompressed once) rather than a point lookup per session.
+  std::string sessions_end(1, static_cast<char>(keys::kSessionPrefix + 1));
+  rocksdb::Slice sessions_bound(sessions_end);
+  rocksdb::ReadOptions session_ro = ro;
+  session_ro.iterate_upper_bound = &sessions_bound;
+  std::unique_ptr<rocksdb::Iterator> records(db->NewIterator(session_ro));
+  constexpr int kMaxSteps = 16;  // past this many records, Seek instead of stepping
   st = ScanPrefix(db, ro, std::string(1, keys::kOpenPrefix),
                   [&](std::string_view key, const std::string&) -> Status {
                     std::optional<uint64_t> id = keys::DecodeId(key, keys::kOpenPrefix);
@@ -571,14 +579,22 @@ Result<core::RecoveredState> Store::Recover() {
                       return Corrupt(key, "malformed key");
                     }
                     const std::string session_key = keys::SessionKey(*id);
-                    Status get = GetValue(db, ro, session_key, &value, &found);
-                    if (!get.ok()) {
-                      return get;
+                    int steps = 0;
+                    while (records->Valid() && records->key().compare(session_key) < 0 &&
+                           steps++ < kMaxSteps) {
+                      records->Next();
                     }
-                    if (!found) {
+                    if (!records->Valid() || records->key().compare(session_key) < 0) {
+                      records->Seek(session_key);
+                    }
+                    if (!records->status().ok()) {
+                      return ReadError(session_key, records->status());
+                    }
+                    if (!records->Valid() || records->key().compare(session_key) != 0) {
                       return Corrupt(key, "open session without a session record (" +
                                               keys::DescribeKey(session_key) + ")");
                     }
+                    value.assign(records->value().data(), records->value().size());
                     core::Session session;
                     if (const char* error = DecodeSession(value, *id, &session)) {
                       return Corrupt(session_key, error);

@@ -759,5 +759,33 @@ TEST_F(CoreTest, MessagesOfWaitingContactsCountAsHeld) {
   EXPECT_TRUE(core.credit_withheld());
 }
 
+
+TEST_F(CoreTest, ATenantOverItsLimitGetsBusyWhileOthersAreServed) {
+  CoreConfig config = Config();
+  config.max_queue_size = 100;
+  config.max_tenant_waiting = 2;
+  BrokerCore core(config);
+  core.Restore({}, clock_.Now());
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  ASSERT_TRUE(core.OnHello(a, clock_.Now()).ok());
+  uint64_t seq = 0;
+  auto send = [&](const std::string& tenant, const std::string& customer) {
+    EXPECT_EQ(core.BeginEnvelope("im-1", ++seq), Admission::kApply);
+    CustomerMessageIn m{tenant, Channel::kIm, customer, "hi", {}};
+    return core.OnCustomerMessage("im-1", seq, m, clock_.Now());
+  };
+  EXPECT_TRUE(send("big", "c1").ok());
+  EXPECT_TRUE(send("big", "c2").ok());
+  Status busy = send("big", "c3");
+  EXPECT_EQ(busy.code(), Code::kBusy);
+  EXPECT_NE(busy.message().find("tenant 'big'"), std::string::npos);
+  EXPECT_TRUE(send("small", "c1").ok());
+  EXPECT_TRUE(send("big", "c1").ok());  // an open session is never refused for load
+  // Once a contact of the tenant leaves the queue (offered to an agent), a new one fits.
+  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  ASSERT_TRUE(core.OnHello(w, clock_.Now()).ok());
+  EXPECT_TRUE(send("big", "c4").ok());
+}
+
 }  // namespace
 }  // namespace switchboard::core
