@@ -92,13 +92,16 @@ void BrokerCore::StartDrain() {
   draining_ = true;
   for (const auto& [id, c] : clients_) {
     if (c.connected) {
-      out_.outgoing.push_back(
-          {id, ErrorOut{Code::kShuttingDown,
-                        "the broker is stopping: new contacts are refused until it is back; "
-                        "unacknowledged messages will be accepted by the next broker",
-                        0}});
+      out_.outgoing.push_back({id, DrainNotice()});
     }
   }
+}
+
+ErrorOut BrokerCore::DrainNotice() {
+  return ErrorOut{Code::kShuttingDown,
+                  "the broker is stopping: new contacts are refused until it is back; "
+                  "unacknowledged messages will be accepted by the next broker",
+                  0};
 }
 
 uint32_t BrokerCore::ExpectedWaitMs(uint32_t position) const {
@@ -140,6 +143,9 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   c.disconnected_at = 0;
   c.channels = hello.channels;
   out_.outgoing.push_back({hello.client_id, WelcomeOut{c.processed_seq, CreditFor(c)}});
+  if (draining_) {
+    out_.outgoing.push_back({hello.client_id, DrainNotice()});
+  }
   ResendOutbox(hello.client_id, c, now);
   if (hello.role == Role::kWorker) {
     AgentProfile p;
@@ -334,10 +340,15 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
   if (msg.tenant.empty() || msg.customer_id.empty()) {
     return Fail(client_id, seq, Code::kBadRequest, "tenant and customer_id are required");
   }
-  if (msg.tenant.size() > config_.max_id_bytes || msg.customer_id.size() > config_.max_id_bytes) {
-    return Fail(client_id, seq, Code::kBadRequest,
-                "tenant and customer_id may have at most " +
-                    std::to_string(config_.max_id_bytes) + " bytes");
+  const ContactAttributes& at = msg.attributes;
+  for (const std::string* field : {&msg.tenant, &msg.customer_id, &at.topic,
+                                   &at.product_category, &at.order_id, &at.order_state,
+                                   &at.country, &at.language, &at.intent}) {
+    if (field->size() > config_.max_id_bytes) {
+      return Fail(client_id, seq, Code::kBadRequest,
+                  "tenant, customer_id and each contact attribute may have at most " +
+                      std::to_string(config_.max_id_bytes) + " bytes");
+    }
   }
   if (std::find(c->channels.begin(), c->channels.end(), msg.channel) == c->channels.end()) {
     return Fail(client_id, seq, Code::kBadRequest,

@@ -48,7 +48,7 @@ struct CoreConfig {
   // of this. Bounds the memory that slow or absent clients and a long queue can make the
   // broker hold (see docs/guarantees.md).
   size_t max_outbox = 1'000'000;
-  // Longest tenant, customer id or client id accepted, in bytes.
+  // Longest tenant, customer id, client id or contact attribute accepted, in bytes.
   uint32_t max_id_bytes = 256;
 };
 
@@ -244,6 +244,7 @@ class BrokerCore {
   void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
   uint32_t ExpectedWaitMs(uint32_t position) const;
   uint32_t CreditFor(const Client& c) const;
+  static ErrorOut DrainNotice();
   void UpdateCredit();
   void MarkDirty(const Session& s) { dirty_sessions_.insert(s.id); }
   static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);

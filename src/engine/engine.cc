@@ -19,6 +19,10 @@ constexpr Micros kMaxPollWait = 100 * kMillis;
 // the FlatBuffers tables, with margin.
 constexpr size_t kEnvelopeRoom = 4096;
 
+// How far fast mode moves id counters at start-up: more than one WAL sync interval could
+// issue (about 1,000,000 deliveries a second at the most on today's hardware).
+constexpr uint64_t kSessionIdGap = uint64_t{1} << 20;
+constexpr uint64_t kDeliveryIdGap = uint64_t{1} << 24;
 std::string PeerString(const zmq::message_t& m) {
   return std::string(static_cast<const char*>(m.data()), m.size());
 }
@@ -67,6 +71,21 @@ Result<std::string> Engine::Start() {
     return recovered.status();
   }
   const size_t sessions = recovered->open_sessions.size();
+  if (config_.background_wal_sync && recovered->counters != core::Counters{}) {
+    // Fast mode: an OS crash can lose the last second of the WAL, counters included, while
+    // ids issued in it were already sent. Move the counters past anything that second could
+    // have issued, and make that durable before serving, so no id is ever issued twice.
+    recovered->counters.next_session_id += kSessionIdGap;
+    recovered->counters.next_delivery_id += kDeliveryIdGap;
+    core::Mutations bump;
+    bump.counters = recovered->counters;
+    if (Status st = store_.Commit(bump); !st.ok()) {
+      return st;
+    }
+    if (Status st = store_.SyncWal(); !st.ok()) {
+      return st;
+    }
+  }
   const size_t outbox = recovered->outbox.size();
   core_.Restore(std::move(recovered).value(), clock_.Now());
   const double took = Seconds(std::chrono::steady_clock::now() - t0);
@@ -138,14 +157,16 @@ Status Engine::Run() {
         return Status(Code::kInternal, std::string("poll failed: ") + e.what());
       }
     }
-    if ((items[1].revents & ZMQ_POLLIN) != 0 && drain_until == 0) {
+    if ((items[1].revents & ZMQ_POLLIN) != 0) {
       uint64_t signals = 0;
       ssize_t n = read(stop_fd_, &signals, sizeof signals);  // consume it, or poll spins
       (void)n;
-      // Drain: refuse new contacts and tell every client, then keep serving open sessions
-      // (and taking acks) for the drain time, or until every client has gone.
-      core_.StartDrain();
-      drain_until = clock_.Now() + config_.drain_time;
+      if (drain_until == 0) {
+        // Drain: refuse new contacts and tell every client, then keep serving open sessions
+        // (and taking acks) for the drain time, or until every client has gone.
+        core_.StartDrain();
+        drain_until = clock_.Now() + config_.drain_time;
+      }
     }
     const auto turn_start = std::chrono::steady_clock::now();
     now = clock_.Now();

@@ -58,8 +58,9 @@ class FrameBuilder {
   void Add(uint64_t seq, wire::Body type, flatbuffers::Offset<void> body);
   size_t count() const { return envelopes_.size(); }
   bool empty() const { return envelopes_.empty(); }
-  // Bytes used so far (bodies and envelopes), to cap a frame's size.
-  size_t size() const { return fbb_.GetSize(); }
+  // What the frame would take if finished now (bodies, envelopes and the vector of them,
+  // with margin), to cap a frame's size.
+  size_t size() const { return fbb_.GetSize() + 4 * envelopes_.size() + 64; }
 
   // Finishes the frame; the span is valid until Reset or destruction. Call once.
   std::span<const std::byte> Finish();
