@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-tenant-waiting", max_tenant_waiting,
                  "contacts of one tenant allowed to wait; new ones over it get Busy (0: no limit)")
-      ->capture_default_str();
       ->check(CLI::Range(0u, 100000000u))
+      ->capture_default_str();
   app.add_option("--max-text-bytes", max_text_bytes, "longest message text accepted")
       ->check(CLI::Range(1u, 16u * 1024 * 1024))
       ->capture_default_str();
