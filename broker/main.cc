@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   uint32_t max_text_bytes = 64 * 1024;
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   int max_frames_per_turn = 1024;
+  uint32_t retention_days = 30;
 
   CLI::App app{"switchboard-broker: the message bus and session broker of a contact centre.\n"
                "With no arguments it serves tcp://127.0.0.1:5570, stores its data in\n"
@@ -129,6 +130,11 @@ int main(int argc, char** argv) {
                  "frames drained per loop turn before the turn commits")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  app.add_option("--retention-days", retention_days,
+                 "transcripts and closed sessions older than this many days are removed by "
+                 "compaction (0: keep forever)")
+      ->check(CLI::Range(0u, 36500u))
+      ->capture_default_str();
   app.allow_config_extras(CLI::config_extras_mode::error);
   CLI11_PARSE(app, argc, argv);
   if (uint64_t{max_text_bytes} + 4096 > max_frame_bytes) {
@@ -140,6 +146,7 @@ int main(int argc, char** argv) {
   store::Options store_options;
   store_options.durability =
       durability == "sync" ? store::Durability::kSync : store::Durability::kFast;
+  store_options.retention = int64_t{retention_days} * 24 * 3600 * kSeconds;
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {

@@ -380,6 +380,12 @@ void Connection::HandleFrame(std::span<const std::byte> bytes, TimePoint now) {
           events_.push_back(FromWire(*b, env->seq()));
         }
         break;
+      case wire::Body::TranscriptPage:
+      case wire::Body::SessionsPage:
+        if (auto answer = AdminAnswerFromWire(*env)) {
+          KeepAdminAnswer(std::move(*answer));  // for Call (connection_admin.cc)
+        }
+        break;
       default:
         ReportClientError(ErrorCode::kUnknownBody,
                           "ignored an envelope of type " + std::string(protocol::BodyName(type)) +
@@ -478,6 +484,10 @@ void Connection::DropAcked(uint64_t up_to) {
 
 void Connection::HandleError(const wire::Error& wire_error, TimePoint now) {
   Error error = FromWire(wire_error);
+  if (wire_error.request_id() != 0) {  // answers an admin request: for Call
+    KeepAdminAnswer(AdminAnswer{wire_error.request_id(), std::move(error)});
+    return;
+  }
   if (error.ref_seq != 0) {
     error.ref_seq += wire_offset_;
   }

@@ -23,6 +23,7 @@
 
 #include <zmq.hpp>
 
+#include "admin_wire.h"
 #include "protocol/frame.h"
 #include "switchboard/client/client.h"
 #include "switchboard/client/error.h"
@@ -63,6 +64,11 @@ class Connection {
   Status Ack(uint64_t delivery_id);
   void Flush();
   Status WaitAllAcked(Millis timeout);
+  // An admin lookup (connection_admin.cc): sends `request` at once with seq 0, outside the
+  // window, under a new request id, and steps the connection until its answer, at most
+  // `timeout`; events wait for the next Poll. Asks again if the connection signs in again
+  // first. Fails with kTimeout, or with the broker's Error for the request.
+  Result<AdminAnswer> Call(const AdminRequest& request, Millis timeout);
 
   const std::string& client_id() const { return config_.hello.client_id; }
   uint64_t epoch() const { return epoch_; }
@@ -117,6 +123,8 @@ class Connection {
   Millis heartbeat() const { return broker_.heartbeat; }
   size_t max_frame_bytes() const { return broker_.max_frame_bytes; }
   void ReportClientError(ErrorCode code, std::string reason);
+  // Keeps an answer to an admin request for Call (a few at most: older ones are stale).
+  void KeepAdminAnswer(AdminAnswer answer);
 
   ConnectionConfig config_;
   std::shared_ptr<zmq::context_t> context_;  // shared by every connection of the process
@@ -156,6 +164,9 @@ class Connection {
   std::vector<Event> events_;  // produced, not yet returned by Poll
   protocol::FrameBuilder builder_;
   std::vector<uint64_t> scratch_;  // an aligned copy of a received frame, when needed
+
+  uint64_t last_request_id_ = 0;           // of admin requests
+  std::deque<AdminAnswer> admin_answers_;  // received, not yet taken by Call
 };
 
 }  // namespace switchboard::client::internal

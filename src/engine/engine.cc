@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "engine/admin.h"
 #include "protocol/convert.h"
 
 namespace switchboard::engine {
@@ -18,11 +19,11 @@ constexpr Micros kMaxPollWait = 100 * kMillis;
 // Room for everything of an envelope but its text: ids (bounded by max_id_bytes), numbers,
 // the FlatBuffers tables, with margin.
 constexpr size_t kEnvelopeRoom = 4096;
-
 // How far fast mode moves id counters at start-up: more than one WAL sync interval could
 // issue (about 1,000,000 deliveries a second at the most on today's hardware).
 constexpr uint64_t kSessionIdGap = uint64_t{1} << 20;
 constexpr uint64_t kDeliveryIdGap = uint64_t{1} << 24;
+
 std::string PeerString(const zmq::message_t& m) {
   return std::string(static_cast<const char*>(m.data()), m.size());
 }
@@ -70,7 +71,6 @@ Result<std::string> Engine::Start() {
   if (!recovered.ok()) {
     return recovered.status();
   }
-  const size_t sessions = recovered->open_sessions.size();
   if (config_.background_wal_sync && recovered->counters != core::Counters{}) {
     // Fast mode: an OS crash can lose the last second of the WAL, counters included, while
     // ids issued in it were already sent. Move the counters past anything that second could
@@ -86,6 +86,7 @@ Result<std::string> Engine::Start() {
       return st;
     }
   }
+  const size_t sessions = recovered->open_sessions.size();
   const size_t outbox = recovered->outbox.size();
   core_.Restore(std::move(recovered).value(), clock_.Now());
   const double took = Seconds(std::chrono::steady_clock::now() - t0);
@@ -272,6 +273,18 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::Ack:
       core_.OnDeliveryAck(client, env.body_as_Ack()->up_to());
       return;
+    case wire::Body::TranscriptRequest:
+    case wire::Body::SessionsRequest: {
+      // Reads committed data only: this turn's changes are not in the answer (admin.h).
+      protocol::FrameBuilder b(16 * 1024);
+      Status st =
+          AnswerAdminRequest(env, role_of_client_[client], store_, config_.info.max_frame_bytes, b);
+      if (!st.ok() && metrics_ != nullptr) {
+        metrics_->CountRejection(st.code());
+      }
+      Direct(peer, b);
+      return;
+    }
     default:
       break;
   }
@@ -350,6 +363,8 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::Error:
     case wire::Body::Offer:
     case wire::Body::Deliver:
+    case wire::Body::TranscriptPage:
+    case wire::Body::SessionsPage:
       st = Status(Code::kWrongRole, "only the broker sends " +
                                         std::string(protocol::BodyName(type)));
       core_.Reject(client, seq, st);
@@ -383,6 +398,7 @@ void Engine::HandleHello(const std::string& peer, const wire::Hello& hello, Time
   }
   client_of_peer_[peer] = client;
   peer_of_client_[client] = peer;
+  role_of_client_[client] = decoded->role;
 }
 
 void Engine::DirectError(const std::string& peer, Code code, const std::string& reason,

@@ -86,6 +86,7 @@ class Engine {
 
   std::unordered_map<std::string, std::string> client_of_peer_;  // routing id -> client id
   std::unordered_map<std::string, std::string> peer_of_client_;  // client id -> routing id
+  std::unordered_map<std::string, core::Role> role_of_client_;   // from its last Hello
   // Replies that bypass the core (errors to unbound peers, heartbeats), sent after commit.
   std::vector<std::pair<std::string, std::string>> direct_;  // (routing id, frame bytes)
   protocol::FrameBuilder out_frame_;

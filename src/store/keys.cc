@@ -25,6 +25,27 @@ uint64_t ReadBigEndian(std::string_view bytes) {
   return v;
 }
 
+void AppendLengthPrefixed(std::string* out, std::string_view s) {
+  AppendBigEndian32(out, static_cast<uint32_t>(s.size()));
+  out->append(s);
+}
+
+// Reads a length-prefixed string at the front of `*rest` and advances past it.
+std::optional<std::string_view> TakeLengthPrefixed(std::string_view* rest) {
+  if (rest->size() < 4) {
+    return std::nullopt;
+  }
+  const uint64_t n = ReadBigEndian(rest->substr(0, 4));
+  if (rest->size() - 4 < n) {
+    return std::nullopt;
+  }
+  std::string_view s = rest->substr(4, n);
+  rest->remove_prefix(4 + n);
+  return s;
+}
+
+uint64_t TimeBits(TimePoint t) { return t < 0 ? 0 : static_cast<uint64_t>(t); }
+
 std::string PrefixedId(char prefix, uint64_t id) {
   std::string key;
   key.reserve(9);
@@ -59,6 +80,39 @@ std::string MarkKey(std::string_view client_id) {
   return key;
 }
 
+std::string CustomerIndexPrefix(std::string_view tenant, std::string_view customer_id) {
+  std::string key;
+  key.reserve(9 + tenant.size() + customer_id.size() + kIndexSuffixBytes);
+  key.push_back(kCustomerIndexPrefix);
+  AppendLengthPrefixed(&key, tenant);
+  AppendLengthPrefixed(&key, customer_id);
+  return key;
+}
+
+std::string AgentIndexPrefix(std::string_view agent_id) {
+  std::string key;
+  key.reserve(5 + agent_id.size() + kIndexSuffixBytes);
+  key.push_back(kAgentIndexPrefix);
+  AppendLengthPrefixed(&key, agent_id);
+  return key;
+}
+
+std::string IndexSuffix(TimePoint time, core::SessionId session_id) {
+  std::string suffix;
+  suffix.reserve(kIndexSuffixBytes);
+  AppendBigEndian64(&suffix, TimeBits(time));
+  AppendBigEndian64(&suffix, session_id);
+  return suffix;
+}
+
+std::string IndexValue(TimePoint closed_at) {
+  std::string value;
+  if (closed_at != 0) {
+    AppendBigEndian64(&value, TimeBits(closed_at));
+  }
+  return value;
+}
+
 std::optional<std::string> PrefixEnd(std::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {
@@ -87,11 +141,88 @@ std::optional<TranscriptKeyParts> DecodeTranscriptKey(std::string_view key) {
                             static_cast<uint32_t>(ReadBigEndian(key.substr(9, 4)))};
 }
 
+std::optional<IndexKeyParts> DecodeIndexKey(std::string_view key) {
+  if (key.empty() || (key[0] != kCustomerIndexPrefix && key[0] != kAgentIndexPrefix)) {
+    return std::nullopt;
+  }
+  IndexKeyParts parts{key[0], {}, {}, 0, 0};
+  std::string_view rest = key.substr(1);
+  std::optional<std::string_view> first = TakeLengthPrefixed(&rest);
+  if (!first.has_value()) {
+    return std::nullopt;
+  }
+  parts.first = *first;
+  if (parts.kind == kCustomerIndexPrefix) {
+    std::optional<std::string_view> second = TakeLengthPrefixed(&rest);
+    if (!second.has_value()) {
+      return std::nullopt;
+    }
+    parts.second = *second;
+  }
+  if (rest.size() != kIndexSuffixBytes) {
+    return std::nullopt;
+  }
+  const uint64_t time = ReadBigEndian(rest.substr(0, 8));
+  if (time > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  parts.time = static_cast<TimePoint>(time);
+  parts.session_id = ReadBigEndian(rest.substr(8, 8));
+  return parts;
+}
+
+std::optional<TimePoint> DecodeIndexValue(std::string_view value) {
+  if (value.empty()) {
+    return TimePoint{0};
+  }
+  if (value.size() != 8) {
+    return std::nullopt;
+  }
+  const uint64_t closed_at = ReadBigEndian(value);
+  if (closed_at > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return static_cast<TimePoint>(closed_at);
+}
+
+namespace {
+
+// `s` in double quotes, escaping quotes, backslashes and anything not printable ASCII.
+void AppendQuoted(std::string* out, std::string_view s) {
+  *out += '"';
+  for (char c : s) {
+    const auto u = static_cast<uint8_t>(c);
+    if (u >= 0x20 && u <= 0x7e && c != '"' && c != '\\') {
+      *out += c;
+    } else {
+      char esc[5];
+      std::snprintf(esc, sizeof esc, "\\x%02x", u);
+      *out += esc;
+    }
+  }
+  *out += '"';
+}
+
+}  // namespace
+
 std::string DescribeKey(std::string_view key) {
   if (key.empty()) {
     return "(empty key)";
   }
   const char prefix = key[0];
+  if (prefix == kCustomerIndexPrefix || prefix == kAgentIndexPrefix) {
+    if (auto parts = DecodeIndexKey(key)) {
+      std::string out(1, prefix);
+      out += '/';
+      AppendQuoted(&out, parts->first);
+      if (prefix == kCustomerIndexPrefix) {
+        out += '/';
+        AppendQuoted(&out, parts->second);
+      }
+      out += "/" + std::to_string(parts->time) + "/" + std::to_string(parts->session_id);
+      return out;
+    }
+  }
   if (prefix == kSessionPrefix || prefix == kOpenPrefix || prefix == kDeliveryPrefix) {
     if (auto id = DecodeId(key, prefix)) {
       return std::string(1, prefix) + "/" + std::to_string(*id);

@@ -3,6 +3,7 @@
 // docs/architecture.md, "Store". Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,14 @@ constexpr char kDeliveryPrefix = 'd';    // + delivery_id(8)          -> fb::Del
 constexpr char kMarkPrefix = 'c';        // + client_id (raw bytes)   -> fb::ClientMark
 constexpr char kMetaPrefix = 'm';        // + name                    -> per name
 constexpr std::string_view kCountersKey = "mcounters";  // -> fb::Counters
+// Secondary indexes for admin lookups. Strings are length-prefixed (4 bytes, big-endian), so
+// no two (tenant, customer_id) pairs share a key prefix. Times are microseconds since the
+// Unix epoch (negative ones as 0). Value: empty while the session is open, its closed_at (8)
+// once closed (what retention reads).
+constexpr char kCustomerIndexPrefix = 'C';  // + tenant + customer_id + created_at(8) + id(8)
+constexpr char kAgentIndexPrefix = 'A';     // + agent_id + answered_at(8) + session_id(8)
+// Bytes after an index key's prefix: time(8) + session_id(8).
+constexpr size_t kIndexSuffixBytes = 16;
 
 std::string SessionKey(core::SessionId id);
 std::string OpenKey(core::SessionId id);
@@ -27,6 +36,14 @@ std::string TranscriptKey(core::SessionId session_id, uint32_t index);
 std::string TranscriptPrefix(core::SessionId session_id);
 std::string DeliveryKey(core::DeliveryId id);
 std::string MarkKey(std::string_view client_id);
+
+// The common prefix of the index keys of one customer, or of one agent.
+std::string CustomerIndexPrefix(std::string_view tenant, std::string_view customer_id);
+std::string AgentIndexPrefix(std::string_view agent_id);
+// time(8) + session_id(8): appended to an index prefix, an index key.
+std::string IndexSuffix(TimePoint time, core::SessionId session_id);
+// An index key's value: empty for 0 (open), else closed_at(8).
+std::string IndexValue(TimePoint closed_at);
 
 // The smallest key greater than every key starting with `prefix`, or nullopt if there is
 // none (`prefix` empty or all 0xff). An exclusive upper bound for a prefix scan.
@@ -40,9 +57,21 @@ struct TranscriptKeyParts {
   uint32_t index;
 };
 std::optional<TranscriptKeyParts> DecodeTranscriptKey(std::string_view key);
+// `C` and `A` keys: checks every length prefix and the total length.
+struct IndexKeyParts {
+  char kind;                // kCustomerIndexPrefix or kAgentIndexPrefix
+  std::string_view first;   // tenant, or agent_id
+  std::string_view second;  // customer_id; empty for `A`
+  TimePoint time;           // created_at, or answered_at
+  core::SessionId session_id;
+};
+std::optional<IndexKeyParts> DecodeIndexKey(std::string_view key);
+// An index value: 0 for empty (open), closed_at for 8 bytes, nullopt otherwise.
+std::optional<TimePoint> DecodeIndexValue(std::string_view value);
 
 // A readable, unambiguous form of a key for error messages: "s/42", "t/42/3",
-// "c/\"adapter-1\"", otherwise the prefix character and the rest in hex ("x/00ff").
+// "c/\"adapter-1\"", "C/\"acme\"/\"c-1\"/1700000000000000/42", "A/\"agent-7\"/<time>/42",
+// otherwise the prefix character and the rest in hex ("x/00ff").
 std::string DescribeKey(std::string_view key);
 
 }  // namespace switchboard::store::keys

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
@@ -17,6 +18,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "store/keys.h"
+#include "store/retention.h"
 #include "store_generated.h"
 
 namespace switchboard::store {
@@ -65,6 +67,14 @@ constexpr int kBackgroundJobs = 2;
 // half of a window of entries are deletions.
 constexpr size_t kDeletionWindow = 1024;
 constexpr size_t kDeletionTrigger = 512;
+// With retention, every file is compacted (so filtered) at least this often: the retention
+// period, but at least hourly and at most daily.
+constexpr Micros kMinPeriodicCompaction = int64_t{3600} * kSeconds;
+constexpr Micros kMaxPeriodicCompaction = int64_t{24} * 3600 * kSeconds;
+// An index page reads at most this many index keys per item asked for (keys whose session
+// record expired first are skipped), so one lookup stays short in the loop.
+constexpr size_t kIndexKeysPerItem = 4;
+constexpr size_t kIndexKeysSlack = 64;
 
 // ---- Encoding ----
 
@@ -384,6 +394,57 @@ Status ReadTranscript(rocksdb::DB* db, const rocksdb::ReadOptions& ro, core::Ses
                     });
 }
 
+// Cursors of index pages: the 16-byte suffix (time, session id) of the first key of the next
+// page, in lower-case hex.
+std::string EncodeCursor(std::string_view suffix) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(suffix.size() * 2);
+  for (char c : suffix) {
+    const auto u = static_cast<uint8_t>(c);
+    out += kHex[u >> 4];
+    out += kHex[u & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeCursor(std::string_view cursor) {
+  if (cursor.size() != 2 * keys::kIndexSuffixBytes) {
+    return std::nullopt;
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    return -1;
+  };
+  std::string out;
+  out.reserve(keys::kIndexSuffixBytes);
+  for (size_t i = 0; i < cursor.size(); i += 2) {
+    const int hi = nibble(cursor[i]);
+    const int lo = nibble(cursor[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return std::nullopt;
+    }
+    out += static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+// Upper bounds of the bytes an item adds to an encoded answer (a FlatBuffers table, its
+// vtable and strings), to keep a page within a frame.
+size_t EstimateBytes(const core::Session& s) {
+  return 256 + s.tenant.size() + s.customer_id.size() + s.agent_id.size() + s.queue.size() +
+         s.attributes.topic.size();
+}
+
+size_t EstimateBytes(const core::TranscriptEntry& e) {
+  return 96 + e.agent_id.size() + e.text.size();
+}
+
 // Raises `*counter` to at least seen + 1 (saturating).
 void AtLeastAbove(uint64_t* counter, uint64_t seen) {
   if (seen == UINT64_MAX) {
@@ -419,6 +480,20 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   table_options.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // for GetSession
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  if (options.retention > 0) {
+    std::function<TimePoint()> now_us = options.now_us;
+    if (!now_us) {
+      now_us = [] {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      };
+    }
+    db_options.compaction_filter_factory =
+        NewRetentionFilterFactory(options.retention, std::move(now_us));
+    db_options.periodic_compaction_seconds = static_cast<uint64_t>(
+        std::clamp(options.retention, kMinPeriodicCompaction, kMaxPeriodicCompaction) / kSeconds);
+  }
 
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, &db);
@@ -488,10 +563,28 @@ Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
   for (const core::Session& session : m.sessions) {
     BuildSession(fbb, session);
     put_record(keys::SessionKey(session.id));
-    if (session.state == core::SessionState::kClosed) {
+    const bool closed = session.state == core::SessionState::kClosed;
+    if (closed) {
       update(batch.Delete(keys::OpenKey(session.id)));
     } else {
       update(batch.Put(keys::OpenKey(session.id), rocksdb::Slice()));
+    }
+    // Index keys, one put per upsert (the same key and value again until the session moves
+    // on): the customer's while it waits, the agent's while one holds it, and both with
+    // closed_at (what retention reads) when it closes. Every session is stored queued at
+    // least once (offers go out after the commit), so its customer key always exists.
+    const std::string value = keys::IndexValue(closed ? session.closed_at : 0);
+    if (session.state != core::SessionState::kActive) {
+      update(batch.Put(keys::CustomerIndexPrefix(session.tenant, session.customer_id) +
+                           keys::IndexSuffix(session.created_at, session.id),
+                       value));
+    }
+    if (session.state != core::SessionState::kQueued &&
+        session.state != core::SessionState::kOffered && !session.agent_id.empty() &&
+        session.answered_at != 0) {
+      update(batch.Put(keys::AgentIndexPrefix(session.agent_id) +
+                           keys::IndexSuffix(session.answered_at, session.id),
+                       value));
     }
   }
   for (const core::TranscriptEntry& entry : m.entries) {
@@ -684,6 +777,168 @@ Result<std::vector<core::TranscriptEntry>> Store::Transcript(core::SessionId id)
     return st;
   }
   return entries;
+}
+
+}  // namespace switchboard::store
+
+namespace switchboard::store {
+
+Result<SessionPage> Store::SessionsOfCustomer(std::string_view tenant, std::string_view customer_id,
+                                              TimePoint from_us, TimePoint to_us,
+                                              std::string_view cursor, uint32_t limit,
+                                              size_t max_bytes) {
+  return ReadIndexPage(keys::CustomerIndexPrefix(tenant, customer_id), from_us, to_us, cursor,
+                       limit, max_bytes);
+}
+
+Result<SessionPage> Store::SessionsOfAgent(std::string_view agent_id, TimePoint from_us,
+                                           TimePoint to_us, std::string_view cursor, uint32_t limit,
+                                           size_t max_bytes) {
+  return ReadIndexPage(keys::AgentIndexPrefix(agent_id), from_us, to_us, cursor, limit, max_bytes);
+}
+
+Result<SessionPage> Store::ReadIndexPage(const std::string& prefix, TimePoint from_us,
+                                         TimePoint to_us, std::string_view cursor, uint32_t limit,
+                                         size_t max_bytes) {
+  if (limit == 0) {
+    return Status(Code::kBadRequest, "a page needs a limit of at least 1");
+  }
+  if (to_us > 0 && to_us < from_us) {
+    return Status(Code::kBadRequest, "the time range ends (to " + std::to_string(to_us) +
+                                         ") before it starts (from " + std::to_string(from_us) +
+                                         ")");
+  }
+  std::string start = prefix + keys::IndexSuffix(from_us, 0);
+  if (!cursor.empty()) {
+    std::optional<std::string> suffix = DecodeCursor(cursor);
+    if (!suffix.has_value()) {
+      return Status(Code::kBadRequest, "malformed cursor '" + std::string(cursor) +
+                                           "' (pass back a next_cursor as it came)");
+    }
+    start = std::max(start, prefix + *suffix);
+  }
+  const std::string end = to_us > 0 ? prefix + keys::IndexSuffix(to_us, 0)
+                                    : keys::PrefixEnd(prefix).value();  // prefix[0] != 0xff
+
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  rocksdb::Slice upper_bound(end);
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  const size_t max_keys = size_t{limit} * kIndexKeysPerItem + kIndexKeysSlack;
+  SessionPage page;
+  size_t bytes = 0;
+  size_t keys_read = 0;
+  std::string value;
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() != prefix.size() + keys::kIndexSuffixBytes || !key.starts_with(prefix)) {
+      return Corrupt(key, "malformed index key");
+    }
+    const std::string_view suffix = key.substr(prefix.size());
+    if (page.sessions.size() >= limit || keys_read >= max_keys) {
+      page.more = true;
+      page.next_cursor = EncodeCursor(suffix);
+      break;
+    }
+    ++keys_read;
+    const std::optional<keys::IndexKeyParts> parts = keys::DecodeIndexKey(key);
+    if (!parts.has_value()) {
+      return Corrupt(key, "malformed index key");
+    }
+    const std::string session_key = keys::SessionKey(parts->session_id);
+    bool found = false;
+    Status st = GetValue(db_.get(), ro, session_key, &value, &found);
+    if (!st.ok()) {
+      return st;
+    }
+    if (!found) {
+      continue;  // the session record expired before its index key
+    }
+    core::Session session;
+    if (const char* error = DecodeSession(value, parts->session_id, &session)) {
+      return Corrupt(session_key, error);
+    }
+    const size_t size = EstimateBytes(session);
+    if (!page.sessions.empty() && bytes + size > max_bytes) {
+      page.more = true;
+      page.next_cursor = EncodeCursor(suffix);
+      break;
+    }
+    bytes += size;
+    page.sessions.push_back(std::move(session));
+  }
+  if (!it->status().ok()) {
+    return ReadError(start, it->status());
+  }
+  return page;
+}
+
+Result<TranscriptPage> Store::GetTranscriptPage(core::SessionId id, uint32_t after_index,
+                                                uint32_t limit, size_t max_bytes) {
+  if (limit == 0) {
+    return Status(Code::kBadRequest, "a page needs a limit of at least 1");
+  }
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  std::string value;
+  bool found = false;
+  Status st = GetValue(db_.get(), ro, keys::SessionKey(id), &value, &found);
+  if (!st.ok()) {
+    return st;
+  }
+  if (!found) {
+    return Status(Code::kUnknownSession,
+                  "session " + std::to_string(id) + " does not exist (or has expired)");
+  }
+  const std::string prefix = keys::TranscriptPrefix(id);
+  const std::string end = keys::PrefixEnd(prefix).value();  // prefix[0] is 't'
+  rocksdb::Slice upper_bound(end);
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  TranscriptPage page;
+  page.next_index = after_index;
+  size_t bytes = 0;
+  for (it->Seek(keys::TranscriptKey(id, after_index)); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    std::optional<keys::TranscriptKeyParts> parts = keys::DecodeTranscriptKey(key);
+    if (!parts.has_value() || parts->session_id != id) {
+      return Corrupt(key, "malformed key");
+    }
+    if (page.entries.size() >= limit) {
+      page.more = true;
+      break;
+    }
+    value.assign(it->value().data(), it->value().size());
+    core::TranscriptEntry entry;
+    if (const char* error = DecodeTranscriptRecord(value, *parts, &entry)) {
+      return Corrupt(key, error);
+    }
+    const size_t size = EstimateBytes(entry);
+    if (!page.entries.empty() && bytes + size > max_bytes) {
+      page.more = true;
+      break;
+    }
+    bytes += size;
+    page.next_index = entry.index + 1;
+    page.entries.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) {
+    return ReadError(prefix, it->status());
+  }
+  return page;
+}
+
+Status Store::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Status s = db_->CompactRange(options, nullptr, nullptr);
+  if (!s.ok()) {
+    return Status(Code::kStoreFailure, "compaction failed: " + s.ToString());
+  }
+  return Status::Ok();
 }
 
 }  // namespace switchboard::store

@@ -1,5 +1,10 @@
 // Store: switchboard's durable state in RocksDB (sessions, transcripts, outbox, client
-// marks, counters). Key layout and record format: docs/architecture.md, "Store".
+// marks, counters, and the indexes of sessions by customer and by agent). Key layout and
+// record format: docs/architecture.md, "Store".
+//
+// Retention: transcript entries and closed sessions older than Options::retention are
+// dropped by a compaction filter (retention.h), in RocksDB's background compactions, never
+// in the loop.
 //
 // Thread rules: Commit and the readers are called from the broker's loop thread only,
 // except SyncWal, which a background thread may call concurrently (RocksDB allows it).
@@ -8,11 +13,14 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -33,11 +41,40 @@ enum class Durability {
   kSync,
 };
 
+constexpr Micros kDefaultRetention = int64_t{30} * 24 * 3600 * kSeconds;
+
 struct Options {
   Durability durability = Durability::kFast;
   // For tests: a RocksDB Env to run on (e.g. one wrapping a FileSystemWrapper that injects
   // faults). Not owned; must outlive the Store. nullptr: the default Env.
   rocksdb::Env* env = nullptr;
+  // How long history is kept, in microseconds; 0 keeps everything forever. Default 30 days.
+  // Compaction drops transcript entries whose `at` is older than now - retention, closed
+  // sessions whose closed_at is, and index keys of either. Never the open set, the outbox,
+  // client marks, counters, nor the record of an open session. A transcript entry cannot tell
+  // whether its session is still open: a session open for longer than the retention (rare:
+  // sessions close in minutes to days) loses its oldest entries. Expired data goes with the
+  // compactions that reach it; every file is compacted at least daily (or every `retention`,
+  // if shorter, but not more often than hourly), so it is gone within about a day of expiry.
+  Micros retention = kDefaultRetention;
+  // The wall clock retention measures against, in microseconds since the Unix epoch. Called
+  // on RocksDB's compaction threads: must be thread-safe. Empty: the system clock. For tests.
+  std::function<TimePoint()> now_us;
+};
+
+// A page of sessions from an index, oldest first.
+struct SessionPage {
+  std::vector<core::Session> sessions;
+  // With more: where the next page starts (opaque; pass it back as `cursor`). Else empty.
+  std::string next_cursor;
+  bool more = false;
+};
+
+// A page of a session's transcript, in index order.
+struct TranscriptPage {
+  std::vector<core::TranscriptEntry> entries;
+  uint32_t next_index = 0;  // the after_index of the next page: last index + 1
+  bool more = false;        // more entries exist after this page
 };
 
 // Size of one Commit's write batch, for metrics.
@@ -63,7 +100,8 @@ class Store {
   // ends up removed. Fails with kStoreFailure (RocksDB's reason) if the write fails, and then
   // the store turns failed; on a failed store it writes nothing and fails. `stats`, if given,
   // receives the batch's data size and its number of puts and deletes (zeros if nothing was
-  // written).
+  // written). With each session it puts one index key, or two: the customer's while the
+  // session is not active, the agent's while one holds it, both (with closed_at) once closed.
   Status Commit(const core::Mutations& m, CommitStats* stats = nullptr);
 
   // fsyncs the WAL (fast mode's background sync). Safe to call from another thread, also
@@ -85,6 +123,32 @@ class Store {
   Result<std::optional<core::Session>> GetSession(core::SessionId id);
   Result<std::vector<core::TranscriptEntry>> Transcript(core::SessionId id);
 
+  // Admin lookups; each reads one consistent snapshot of what was committed. A page holds at
+  // most `limit` items, and stops before its items' estimated encoded size passes `max_bytes`
+  // (it always holds at least one item, if any is left). Fail with kBadRequest for limit 0,
+  // a malformed cursor or to_us in (0, from_us), and kStoreFailure as Recover on a read error
+  // or corrupt record.
+  //
+  // Sessions of a customer of a tenant with created_at in [from_us, to_us), or that an agent
+  // accepted with answered_at in [from_us, to_us) (also sessions later moved to another agent,
+  // which then show that agent), ordered by that time then session id. to_us <= 0: no end.
+  // `cursor`: empty, or a previous page's next_cursor (for the same query).
+  Result<SessionPage> SessionsOfCustomer(std::string_view tenant, std::string_view customer_id,
+                                         TimePoint from_us, TimePoint to_us,
+                                         std::string_view cursor, uint32_t limit,
+                                         size_t max_bytes = SIZE_MAX);
+  Result<SessionPage> SessionsOfAgent(std::string_view agent_id, TimePoint from_us, TimePoint to_us,
+                                      std::string_view cursor, uint32_t limit,
+                                      size_t max_bytes = SIZE_MAX);
+  // The entries of session `id` with index >= after_index. Fails with kUnknownSession if the
+  // session has no record (never stored, or expired).
+  Result<TranscriptPage> GetTranscriptPage(core::SessionId id, uint32_t after_index, uint32_t limit,
+                                           size_t max_bytes = SIZE_MAX);
+
+  // For tests: flushes and compacts the whole key range down to the last level, so that the
+  // retention filter sees every record. Fails with kStoreFailure (RocksDB's reason).
+  Status CompactAll();
+
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
 
  private:
@@ -93,6 +157,8 @@ class Store {
   Status Fail(const std::string& what, const std::string& detail);
   // kStoreFailure for a call on a store that has already failed, naming the first reason.
   Status FailedEarlier() const;
+  Result<SessionPage> ReadIndexPage(const std::string& prefix, TimePoint from_us, TimePoint to_us,
+                                    std::string_view cursor, uint32_t limit, size_t max_bytes);
 
   std::unique_ptr<rocksdb::DB> db_;
   Options options_;

@@ -1,0 +1,460 @@
+// switchboard-admin: looks up transcripts and sessions in a running broker, for quality
+// inspection and support.
+//
+//   switchboard-admin transcript --session 42
+//   switchboard-admin sessions --tenant acme --customer c-42 --from 2024-05-01 --to 2024-06-01
+//   switchboard-admin sessions --agent agent-7 --from 1714521600 --limit 500 --json
+//
+// Follows the broker's pages (next_index, next_cursor) until --limit items or the end.
+// Exit status: 0 on success, 1 if the broker refused or did not answer, 2 for bad usage.
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "switchboard/client/admin.h"
+
+namespace {
+
+using namespace switchboard::client;
+
+constexpr uint32_t kMaxPage = 1000;
+
+// ---- Time: parsing of --from/--to, and printing ----
+
+bool Digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Reads exactly `n` digits at the front of `*s`.
+std::optional<int> TakeNumber(std::string_view* s, size_t n) {
+  if (s->size() < n || !Digits(s->substr(0, n))) {
+    return std::nullopt;
+  }
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    v = v * 10 + ((*s)[i] - '0');
+  }
+  s->remove_prefix(n);
+  return v;
+}
+
+bool Take(std::string_view* s, char c) {
+  if (!s->empty() && s->front() == c) {
+    s->remove_prefix(1);
+    return true;
+  }
+  return false;
+}
+
+// Unix seconds (with an optional fraction), or ISO 8601: YYYY-MM-DD, optionally followed by
+// T (or a space) and HH:MM[:SS[.fraction]], then optionally Z or an offset (+HH:MM, -HHMM).
+// Without an offset the time is UTC. Returns microseconds since the Unix epoch.
+std::optional<int64_t> ParseTime(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (Digits(text.substr(0, dot)) && text.find('-') == std::string_view::npos) {
+    int64_t us = 0;
+    for (char c : text.substr(0, dot)) {
+      us = us * 10 + (c - '0');
+    }
+    us *= 1'000'000;
+    if (dot != std::string_view::npos) {
+      std::string_view frac = text.substr(dot + 1);
+      if (!Digits(frac)) {
+        return std::nullopt;
+      }
+      int64_t scale = 100'000;
+      for (char c : frac.substr(0, 6)) {
+        us += (c - '0') * scale;
+        scale /= 10;
+      }
+    }
+    return us;
+  }
+  std::string_view s = text;
+  struct tm tm = {};
+  auto year = TakeNumber(&s, 4);
+  if (!year || !Take(&s, '-')) {
+    return std::nullopt;
+  }
+  auto month = TakeNumber(&s, 2);
+  if (!month || !Take(&s, '-')) {
+    return std::nullopt;
+  }
+  auto day = TakeNumber(&s, 2);
+  if (!day) {
+    return std::nullopt;
+  }
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  int64_t micros = 0;
+  if (Take(&s, 'T') || Take(&s, 't') || Take(&s, ' ')) {
+    auto hour = TakeNumber(&s, 2);
+    if (!hour || !Take(&s, ':')) {
+      return std::nullopt;
+    }
+    auto minute = TakeNumber(&s, 2);
+    if (!minute) {
+      return std::nullopt;
+    }
+    tm.tm_hour = *hour;
+    tm.tm_min = *minute;
+    if (Take(&s, ':')) {
+      auto second = TakeNumber(&s, 2);
+      if (!second) {
+        return std::nullopt;
+      }
+      tm.tm_sec = *second;
+      if (Take(&s, '.')) {
+        int64_t scale = 100'000;
+        size_t n = 0;
+        while (!s.empty() && s.front() >= '0' && s.front() <= '9') {
+          if (n++ < 6) {
+            micros += (s.front() - '0') * scale;
+            scale /= 10;
+          }
+          s.remove_prefix(1);
+        }
+        if (n == 0) {
+          return std::nullopt;
+        }
+      }
+    }
+  }
+  int64_t offset_s = 0;
+  if (Take(&s, 'Z') || Take(&s, 'z')) {
+  } else if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    const int sign = s.front() == '+' ? 1 : -1;
+    s.remove_prefix(1);
+    auto oh = TakeNumber(&s, 2);
+    Take(&s, ':');
+    auto om = TakeNumber(&s, 2);
+    if (!oh || !om) {
+      return std::nullopt;
+    }
+    offset_s = sign * (int64_t{*oh} * 3600 + int64_t{*om} * 60);
+  }
+  if (!s.empty() || *month < 1 || *month > 12 || *day < 1 || *day > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  const time_t t = timegm(&tm);
+  return (static_cast<int64_t>(t) - offset_s) * 1'000'000 + micros;
+}
+
+// "2024-05-01T12:00:05.123Z"; "-" for 0.
+std::string FormatTime(int64_t us) {
+  if (us == 0) {
+    return "-";
+  }
+  const time_t t = static_cast<time_t>(us / 1'000'000);
+  struct tm tm = {};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((us % 1'000'000) / 1000));
+  return buf;
+}
+
+// ---- JSON ----
+
+std::string Json(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char esc[8];
+          std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned char>(c));
+          out += esc;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string Json(int64_t v) { return std::to_string(v); }
+std::string Json(uint64_t v) { return std::to_string(v); }
+std::string Json(bool v) { return v ? "true" : "false"; }
+
+void PrintTranscriptJson(uint64_t session_id, const std::vector<TranscriptEntry>& entries,
+                         uint32_t next_index, bool more) {
+  std::string out = "{\"session_id\":" + Json(session_id) + ",\"entries\":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const TranscriptEntry& e = entries[i];
+    out += i == 0 ? "" : ",";
+    out += "{\"index\":" + Json(uint64_t{e.index}) + ",\"from\":" + Json(PartyName(e.from)) +
+           ",\"agent_id\":" + Json(e.agent_id) + ",\"text\":" + Json(e.text) +
+           ",\"at_us\":" + Json(e.at_us) + ",\"at\":" + Json(FormatTime(e.at_us)) + "}";
+  }
+  out += "],\"next_index\":" + Json(uint64_t{next_index}) + ",\"more\":" + Json(more) + "}";
+  std::printf("%s\n", out.c_str());
+}
+
+void PrintSessionsJson(const std::vector<SessionSummary>& sessions, const std::string& cursor,
+                       bool more) {
+  std::string out = "{\"sessions\":[";
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    const SessionSummary& s = sessions[i];
+    out += i == 0 ? "" : ",";
+    out += "{\"session_id\":" + Json(s.session_id) + ",\"tenant\":" + Json(s.tenant) +
+           ",\"channel\":" + Json(ChannelName(s.channel)) +
+           ",\"customer_id\":" + Json(s.customer_id) + ",\"agent_id\":" + Json(s.agent_id) +
+           ",\"state\":" + Json(SessionStateName(s.state)) + ",\"queue\":" + Json(s.queue) +
+           ",\"created_at_us\":" + Json(s.created_at_us) +
+           ",\"answered_at_us\":" + Json(s.answered_at_us) +
+           ",\"closed_at_us\":" + Json(s.closed_at_us) + ",\"disposition\":" +
+           Json(s.state == SessionState::kClosed ? DispositionName(s.disposition) : "") +
+           ",\"transcript_size\":" + Json(uint64_t{s.transcript_size}) +
+           ",\"topic\":" + Json(s.topic) + "}";
+  }
+  out += "],\"next_cursor\":" + Json(cursor) + ",\"more\":" + Json(more) + "}";
+  std::printf("%s\n", out.c_str());
+}
+
+// ---- Human-readable ----
+
+void PrintTranscriptText(uint64_t session_id, const std::vector<TranscriptEntry>& entries,
+                         uint32_t next_index, bool more) {
+  std::printf("session %llu: %zu entries\n", static_cast<unsigned long long>(session_id),
+              entries.size());
+  for (const TranscriptEntry& e : entries) {
+    std::string who(PartyName(e.from));
+    if (!e.agent_id.empty()) {
+      who += " " + e.agent_id;
+    }
+    std::printf("%5u  %s  %-20s %s\n", e.index, FormatTime(e.at_us).c_str(), who.c_str(),
+                e.text.c_str());
+  }
+  if (more) {
+    std::printf("(more: continue with --after %u)\n", next_index);
+  }
+}
+
+void PrintSessionsText(const std::vector<SessionSummary>& sessions, const std::string& cursor,
+                       bool more) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"SESSION", "TENANT", "CHANNEL", "CUSTOMER", "AGENT", "STATE", "CREATED (UTC)",
+                  "ANSWERED", "CLOSED", "DISPOSITION", "MSGS", "TOPIC"});
+  for (const SessionSummary& s : sessions) {
+    rows.push_back(
+        {std::to_string(s.session_id), s.tenant, std::string(ChannelName(s.channel)), s.customer_id,
+         s.agent_id.empty() ? "-" : s.agent_id, std::string(SessionStateName(s.state)),
+         FormatTime(s.created_at_us), FormatTime(s.answered_at_us), FormatTime(s.closed_at_us),
+         s.state == SessionState::kClosed ? std::string(DispositionName(s.disposition)) : "-",
+         std::to_string(s.transcript_size), s.topic.empty() ? "-" : s.topic});
+  }
+  std::vector<size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(width[i] - row[i].size() + 2, ' ');
+      }
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("%zu sessions\n", sessions.size());
+  if (more) {
+    std::printf("(more: continue with --cursor %s)\n", cursor.c_str());
+  }
+}
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "switchboard-admin: %s\n", what.c_str());
+  return 1;
+}
+
+std::string DefaultClientId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) {
+    host[0] = '\0';
+  }
+  return "switchboard-admin-" + std::string(host) + "-" + std::to_string(getpid());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string endpoint = "tcp://127.0.0.1:5570";
+  std::string client_id = DefaultClientId();
+  bool json = false;
+  int64_t timeout_ms = 10000;
+
+  CLI::App app{"switchboard-admin: look up transcripts and sessions in a switchboard broker."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--connect", endpoint, "the broker's endpoint")->capture_default_str();
+  app.add_option("--client-id", client_id, "the name to sign in with (role Admin)");
+  app.add_flag("--json", json, "print JSON instead of text");
+  app.add_option("--timeout-ms", timeout_ms, "how long to wait for the broker, per page")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
+      ->capture_default_str();
+
+  uint64_t session_id = 0;
+  uint32_t after = 0;
+  uint32_t transcript_limit = 0;
+  uint32_t page_size = 200;
+  CLI::App* transcript = app.add_subcommand("transcript", "print a session's transcript");
+  transcript->add_option("--session", session_id, "the session id")->required();
+  transcript->add_option("--after", after, "start at this index (skip the entries before it)");
+  transcript->add_option("--limit", transcript_limit, "at most this many entries (0: all)")
+      ->capture_default_str();
+  transcript->add_option("--page-size", page_size, "entries per request to the broker")
+      ->check(CLI::Range(1u, kMaxPage))
+      ->capture_default_str();
+
+  std::string tenant;
+  std::string customer;
+  std::string agent;
+  std::string from_text;
+  std::string to_text;
+  std::string cursor;
+  uint32_t sessions_limit = 100;
+  CLI::App* sessions =
+      app.add_subcommand("sessions", "list the sessions of a customer or of an agent");
+  auto* tenant_opt = sessions->add_option("--tenant", tenant, "the customer's tenant");
+  auto* customer_opt =
+      sessions->add_option("--customer", customer, "a customer id (sessions by creation time)");
+  auto* agent_opt =
+      sessions->add_option("--agent", agent, "an agent id (sessions by the time it accepted them)");
+  customer_opt->needs(tenant_opt)->excludes(agent_opt);
+  sessions->add_option("--from", from_text,
+                       "from this time on (inclusive): ISO 8601 (2024-05-01, "
+                       "2024-05-01T12:00:00Z, ...; UTC without an offset) or Unix seconds");
+  sessions->add_option("--to", to_text, "up to this time (exclusive), as --from");
+  sessions->add_option("--cursor", cursor, "continue where an earlier listing stopped");
+  sessions->add_option("--limit", sessions_limit, "at most this many sessions (0: all)")
+      ->capture_default_str();
+  sessions->add_option("--page-size", page_size, "sessions per request to the broker")
+      ->check(CLI::Range(1u, kMaxPage))
+      ->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+  if (*sessions) {
+    if (customer.empty() && agent.empty()) {
+      std::fprintf(stderr,
+                   "switchboard-admin sessions: give --tenant and --customer, or --agent\n");
+      return 2;
+    }
+    for (auto [text, out, name] : {std::make_tuple(&from_text, &from_us, "--from"),
+                                   std::make_tuple(&to_text, &to_us, "--to")}) {
+      if (text->empty()) {
+        continue;
+      }
+      std::optional<int64_t> t = ParseTime(*text);
+      if (!t.has_value()) {
+        std::fprintf(stderr,
+                     "switchboard-admin: %s '%s' is not a time (ISO 8601 such as "
+                     "2024-05-01T12:00:00Z, or Unix seconds)\n",
+                     name, text->c_str());
+        return 2;
+      }
+      *out = *t;
+    }
+  }
+
+  AdminOptions options;
+  options.client_id = client_id;
+  options.connect_timeout = std::chrono::milliseconds(timeout_ms);
+  auto admin = Admin::Connect(endpoint, options);
+  if (!admin.ok()) {
+    return Fail(admin.error().ToString());
+  }
+  const std::chrono::milliseconds timeout(timeout_ms);
+
+  if (*transcript) {
+    std::vector<TranscriptEntry> entries;
+    uint32_t next = after;
+    bool more = true;
+    while (more && (transcript_limit == 0 || entries.size() < transcript_limit)) {
+      uint32_t ask = page_size;
+      if (transcript_limit != 0) {
+        ask = std::min<uint32_t>(ask, transcript_limit - static_cast<uint32_t>(entries.size()));
+      }
+      auto page = admin->Transcript(session_id, next, ask, timeout);
+      if (!page.ok()) {
+        return Fail("transcript of session " + std::to_string(session_id) + ": " +
+                    page.error().ToString());
+      }
+      for (TranscriptEntry& e : page->entries) {
+        entries.push_back(std::move(e));
+      }
+      next = page->next_index;
+      more = page->more;
+    }
+    if (json) {
+      PrintTranscriptJson(session_id, entries, next, more);
+    } else {
+      PrintTranscriptText(session_id, entries, next, more);
+    }
+    return 0;
+  }
+
+  std::vector<SessionSummary> found;
+  bool more = true;
+  while (more && (sessions_limit == 0 || found.size() < sessions_limit)) {
+    uint32_t ask = page_size;
+    if (sessions_limit != 0) {
+      ask = std::min<uint32_t>(ask, sessions_limit - static_cast<uint32_t>(found.size()));
+    }
+    auto page = agent.empty() ? admin->SessionsOfCustomer(tenant, customer, from_us, to_us, cursor,
+                                                          ask, timeout)
+                              : admin->SessionsOfAgent(agent, from_us, to_us, cursor, ask, timeout);
+    if (!page.ok()) {
+      return Fail("sessions: " + page.error().ToString());
+    }
+    for (SessionSummary& s : page->sessions) {
+      found.push_back(std::move(s));
+    }
+    cursor = page->next_cursor;
+    more = page->more;
+  }
+  if (!more) {
+    cursor.clear();
+  }
+  if (json) {
+    PrintSessionsJson(found, cursor, more);
+  } else {
+    PrintSessionsText(found, cursor, more);
+  }
+  return 0;
+}
