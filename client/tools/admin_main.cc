@@ -6,7 +6,8 @@
 //   switchboard-admin sessions --agent agent-7 --from 1714521600 --limit 500 --json
 //
 // Follows the broker's pages (next_index, next_cursor) until --limit items or the end.
-// Exit status: 0 on success, 1 if the broker refused or did not answer, 2 for bad usage.
+// Exit status: 0 on success, 1 if the broker refused or did not answer, 2 for a missing
+// customer/agent or an unreadable time, CLI11's codes (105-109) for other bad flags.
 #include <time.h>
 #include <unistd.h>
 
@@ -305,7 +306,8 @@ std::string DefaultClientId() {
   if (gethostname(host, sizeof host - 1) != 0) {
     host[0] = '\0';
   }
-  return "switchboard-admin-" + std::string(host) + "-" + std::to_string(getpid());
+  // One id per host, not per run: the broker keeps a mark for every client id it has seen.
+  return "switchboard-admin-" + std::string(host);
 }
 
 }  // namespace

@@ -812,8 +812,9 @@ Result<SessionPage> Store::ReadIndexPage(const std::string& prefix, TimePoint fr
   if (!cursor.empty()) {
     std::optional<std::string> suffix = DecodeCursor(cursor);
     if (!suffix.has_value()) {
-      return Status(Code::kBadRequest, "malformed cursor '" + std::string(cursor) +
-                                           "' (pass back a next_cursor as it came)");
+      return Status(Code::kBadRequest,
+                    "malformed cursor of " + std::to_string(cursor.size()) +
+                        " bytes (pass back a next_cursor as it came)");
     }
     start = std::max(start, prefix + *suffix);
   }
