@@ -1,0 +1,231 @@
+#include "report.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "json.h"
+#include "settings.h"
+
+namespace switchboard::bench {
+namespace {
+
+// The Call Centre Helper worked example (see tests/unit/core/erlang_c_test.cc): 100 calls in
+// 30 minutes, AHT 180 s, T = 20 s; Erlang C gives 39.0 % with 11 agents and needs 14.
+Settings CallCentreSettings() {
+  Settings s;
+  s.mode_name = "contact-centre";
+  s.arrival_rate = 100.0 / 1800;
+  s.broker_path = "switchboard-broker";
+  s.agents = 11;
+  s.handle_time_s = 180;
+  s.sl_threshold_s = 20;
+  s.sl_target = 0.8;
+  s.duration_s = 1800;
+  s.warmup_s = 0;
+  EXPECT_EQ(Resolve(s), "");
+  return s;
+}
+
+ContactCentreCounts Counts() {
+  ContactCentreCounts c;
+  c.window_s = 1800;
+  c.arrivals = 102;
+  c.offered = 100;
+  c.busy = 2;
+  c.answered = 96;
+  c.answered_within_threshold = 41;
+  c.wait_sum_s = 96 * 120.0;
+  c.handled = 90;
+  c.handle_sum_s = 90 * 175.0;
+  return c;
+}
+
+TEST(CompareWithErlangC, DerivesTheFiguresAndTheErlangCPrediction) {
+  const Settings s = CallCentreSettings();
+  const ContactCentreFigures f = CompareWithErlangC(Counts(), s);
+  EXPECT_DOUBLE_EQ(f.measured_arrival_rate, 100.0 / 1800);
+  EXPECT_DOUBLE_EQ(f.answer_rate, 0.96);
+  EXPECT_DOUBLE_EQ(f.service_level, 0.41);
+  EXPECT_DOUBLE_EQ(f.asa_s, 120);
+  EXPECT_DOUBLE_EQ(f.measured_aht_s, 175);
+  EXPECT_EQ(f.unanswered, 4u);
+  EXPECT_EQ(f.abandoned, 0u);
+  EXPECT_EQ(f.servers, 11);
+  EXPECT_NEAR(f.offered_load, 10, 1e-12);
+  EXPECT_NEAR(f.erlang_c_p_wait, 0.682118204689332, 1e-12);
+  EXPECT_NEAR(f.erlang_c_service_level, 0.3896, 5e-5);
+  EXPECT_NEAR(f.erlang_c_asa_s, 122.78, 0.01);
+  EXPECT_TRUE(f.erlang_c_stable);
+  EXPECT_EQ(f.agents_needed, 14);
+  // A shorter measured AHT means less load, so Erlang C predicts better service with it.
+  EXPECT_GT(f.erlang_c_service_level_measured_aht, f.erlang_c_service_level);
+}
+
+TEST(CompareWithErlangC, CountsEverySessionSlotAsAServer) {
+  Settings s = CallCentreSettings();
+  s.agents = 6;
+  s.agent_capacity = 2;  // 12 servers
+  const ContactCentreFigures f = CompareWithErlangC(Counts(), s);
+  EXPECT_EQ(f.servers, 12);
+  EXPECT_NEAR(f.erlang_c_service_level, 0.6402, 5e-5);
+  EXPECT_EQ(f.agents_needed, 7);  // 14 servers, 2 per agent
+}
+
+TEST(CompareWithErlangC, OverloadAndEmptyRuns) {
+  Settings s = CallCentreSettings();
+  s.agents = 9;  // A = 10 > 9
+  ContactCentreFigures f = CompareWithErlangC(Counts(), s);
+  EXPECT_FALSE(f.erlang_c_stable);
+  EXPECT_DOUBLE_EQ(f.erlang_c_service_level, 0);
+  EXPECT_DOUBLE_EQ(f.erlang_c_p_wait, 1);
+  f = CompareWithErlangC(ContactCentreCounts{}, CallCentreSettings());
+  EXPECT_DOUBLE_EQ(f.answer_rate, 0);
+  EXPECT_DOUBLE_EQ(f.service_level, 0);
+  EXPECT_DOUBLE_EQ(f.erlang_c_service_level, 1);  // no load: nobody waits
+}
+
+RunReport SampleReport(const Settings& s) {
+  RunReport r;
+  r.complete = true;
+  r.window_s = 1800;
+  r.throughput_msgs_per_s = 0.2;
+  r.sent = 360;
+  r.received = 360;
+  Histogram h;
+  for (int i = 1; i <= 1000; ++i) {
+    h.Record(i * 1000);
+  }
+  r.latency = LatencySummary::Of(h);
+  r.contact_centre = CompareWithErlangC(Counts(), s);
+  r.baseline_msgs_per_s = 850000;
+  TimelinePoint p;
+  p.t_s = 1;
+  r.timeline.push_back(p);
+  r.notes.push_back("a note with \"quotes\"");
+  return r;
+}
+
+// Every field issue #6 requires of --json, plus the settings of the run.
+TEST(ToJson, HasEveryRequiredFieldAndTheFullSettings) {
+  const Settings s = CallCentreSettings();
+  const RunReport r = SampleReport(s);
+  const JsonParseResult parsed = ParseJson(ToJson(s, r));
+  ASSERT_TRUE(parsed.value.has_value()) << parsed.error;
+  const JsonValue& v = *parsed.value;
+  for (const char* key : {"throughput_msgs_per_s", "latency_us.p50", "latency_us.p99",
+                          "latency_us.p999", "latency_us.max", "offered", "answered", "abandoned",
+                          "service_level", "erlang_c_service_level", "baseline_msgs_per_s"}) {
+    const JsonValue* field = v.Find(key);
+    ASSERT_NE(field, nullptr) << key;
+    EXPECT_TRUE(field->is_number()) << key;
+  }
+  // The median of 1..1000 us is 500 us; the histogram answers the top of its bucket.
+  EXPECT_DOUBLE_EQ(v.Find("latency_us.p50")->number,
+                   static_cast<double>(Histogram::BucketHigh(Histogram::BucketOf(500000))) / 1e3);
+  EXPECT_DOUBLE_EQ(v.Find("latency_us.max")->number, 1000);
+  EXPECT_DOUBLE_EQ(v.Find("offered")->number, 100);  // contacts, in contact-centre mode
+  EXPECT_DOUBLE_EQ(v.Find("answered")->number, 96);
+  EXPECT_DOUBLE_EQ(v.Find("abandoned")->number, 0);
+  EXPECT_DOUBLE_EQ(v.Find("service_level")->number, 0.41);
+  EXPECT_NEAR(v.Find("erlang_c_service_level")->number, 0.3896, 5e-5);
+  EXPECT_DOUBLE_EQ(v.Find("baseline_msgs_per_s")->number, 850000);
+  EXPECT_NEAR(v.Find("baseline_ratio")->number, 0.2 / 850000, 1e-15);
+  EXPECT_EQ(v.Find("contact_centre.erlang_c.agents_needed_for_target")->number, 14);
+  EXPECT_EQ(v.Find("notes")->array.at(0).string, "a note with \"quotes\"");
+  EXPECT_EQ(v.Find("timeline")->array.size(), 1u);
+
+  const std::vector<std::string> settings = {"scenario",
+                                             "name",
+                                             "description",
+                                             "mode",
+                                             "duration_s",
+                                             "warmup_s",
+                                             "drain_s",
+                                             "seed",
+                                             "rate",
+                                             "arrival_rate",
+                                             "arrivals",
+                                             "schedule",
+                                             "adapters",
+                                             "sessions",
+                                             "tenants",
+                                             "message_size",
+                                             "window",
+                                             "agents",
+                                             "agent_capacity",
+                                             "group",
+                                             "skills",
+                                             "handle_time_s",
+                                             "handle_dist",
+                                             "handle_sigma",
+                                             "messages_per_session",
+                                             "think_time_s",
+                                             "sl_threshold_s",
+                                             "sl_target",
+                                             "crash_at_s",
+                                             "crash_workers",
+                                             "crash_restart_after_s",
+                                             "connect",
+                                             "broker",
+                                             "bind",
+                                             "durability",
+                                             "data_dir",
+                                             "heartbeat_ms",
+                                             "max_queue_size",
+                                             "offer_timeout_ms",
+                                             "broker_args",
+                                             "baseline",
+                                             "baseline_duration_s",
+                                             "json",
+                                             "id_prefix"};
+  const JsonValue* got = v.Get("settings");
+  ASSERT_NE(got, nullptr);
+  for (const std::string& key : settings) {
+    EXPECT_NE(got->Get(key), nullptr) << key;
+  }
+  EXPECT_EQ(got->object.size(), settings.size()) << "a setting is missing from this list";
+  EXPECT_EQ(got->Get("mode")->string, "contact-centre");
+  EXPECT_DOUBLE_EQ(got->Get("agents")->number, 11);
+}
+
+TEST(ToJson, RawModeHasNullContactCentreFiguresAndNoBaselineUnlessMeasured) {
+  Settings s;
+  s.broker_path = "switchboard-broker";
+  s.rate = 10000;
+  ASSERT_EQ(Resolve(s), "");
+  RunReport r;
+  r.sent = 1000;
+  r.received = 990;
+  const JsonParseResult parsed = ParseJson(ToJson(s, r));
+  ASSERT_TRUE(parsed.value.has_value()) << parsed.error;
+  const JsonValue& v = *parsed.value;
+  EXPECT_DOUBLE_EQ(v.Find("offered")->number, 1000);  // messages, in raw mode
+  EXPECT_DOUBLE_EQ(v.Find("answered")->number, 990);
+  EXPECT_TRUE(v.Find("service_level")->is_null());
+  EXPECT_TRUE(v.Find("erlang_c_service_level")->is_null());
+  EXPECT_TRUE(v.Find("baseline_msgs_per_s")->is_null());
+  EXPECT_TRUE(v.Find("contact_centre")->is_null());
+  EXPECT_NE(v.Find("latency_us.p999"), nullptr);
+}
+
+TEST(SummaryTable, ShowsTheHeadlineFigures) {
+  const Settings s = CallCentreSettings();
+  const std::string table = SummaryTable(s, SampleReport(s));
+  for (const char* want :
+       {"throughput", "p99.9", "service level within 20.0 s", "41.0 %", "Erlang C: 39.0 %",
+        "abandoned", "850,000 msg/s", "agents Erlang C needs for 80.0 %", " 14\n"}) {
+    EXPECT_NE(table.find(want), std::string::npos) << want << "\n" << table;
+  }
+}
+
+TEST(Thousands, GroupsDigits) {
+  EXPECT_EQ(Thousands(0), "0");
+  EXPECT_EQ(Thousands(999), "999");
+  EXPECT_EQ(Thousands(1000), "1,000");
+  EXPECT_EQ(Thousands(1234567), "1,234,567");
+}
+
+}  // namespace
+}  // namespace switchboard::bench
