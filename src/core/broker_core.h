@@ -24,6 +24,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/events.h"
 #include "core/model.h"
 #include "core/router.h"
 
@@ -118,11 +119,14 @@ struct TurnOutput {
   // Sessions whose stored transcript the engine must read and hand to LoadBacklog at the
   // start of the next turn (after this turn's commit, so the store has every entry).
   std::vector<SessionId> load_transcripts;
+  // What happened to contacts this turn, for the metrics (counted after the commit).
+  std::vector<ContactEvent> events;
 
   void Clear() {
     mutations.Clear();
     outgoing.clear();
     load_transcripts.clear();
+    events.clear();
   }
 };
 
