@@ -148,6 +148,9 @@ class ExprParser {
       return Quote(word);
     }
     char c = text_[pos_];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      return "a space";
+    }
     size_t len = 1;
     if (pos_ + 1 < text_.size() && std::strchr("=!<>&|", c) != nullptr &&
         std::strchr("=&|", text_[pos_ + 1]) != nullptr) {
