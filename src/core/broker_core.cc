@@ -284,6 +284,7 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
   s.enqueued_at = now;
   counters_dirty_ = true;
   open_by_key_.emplace(key, s.id);
+  MarkDirty(s);
   Enqueue(s);
   auto [it, inserted] = sessions_.emplace(s.id, std::move(s));
   SB_CHECK(inserted);
@@ -299,7 +300,8 @@ TranscriptEntry& BrokerCore::Append(Session& s, Party from, const std::string& a
   e.agent_id = agent_id;
   e.text = text;
   e.at = now;
-  MarkDirty(s);
+  // No session rewrite: the store derives an open session's transcript size from its
+  // transcript keys (the record is written when the session's state changes).
   out_.mutations.entries.push_back(std::move(e));
   return out_.mutations.entries.back();
 }
@@ -372,7 +374,10 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     return opened.status();
   }
   Session& s = **opened;
-  s.adapter_id = client_id;
+  if (s.adapter_id != client_id) {
+    s.adapter_id = client_id;  // replies go to the adapter that last carried the customer
+    MarkDirty(s);
+  }
   const TranscriptEntry& e = Append(s, Party::kCustomer, "", msg.text, now);
   if (s.state == SessionState::kActive) {
     Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);

@@ -80,6 +80,9 @@ class RetentionTest : public ::testing::Test {
     m.sessions.push_back(
         MakeSession(3, SessionState::kClosed, now - 2 * kDay - kHour, "alice", now - 2 * kDay));
     m.sessions.push_back(MakeSession(4, SessionState::kQueued, now - kHour, ""));
+    for (Session& s : m.sessions) {
+      s.transcript_size = s.id == 4 ? 1 : 2;  // as the entries below
+    }
     m.entries = {MakeEntry(1, 0, kT0),
                  MakeEntry(1, 1, kT0 + kHour / 2),
                  MakeEntry(2, 0, kT0),

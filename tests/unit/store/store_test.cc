@@ -401,6 +401,52 @@ TEST(Store, ClosedSessionLeavesOpenSetButKeepsRecordAndTranscript) {
   EXPECT_EQ(*transcript, m.entries);
 }
 
+// The core writes an open session's record when its state changes, not on every message:
+// its transcript size is read from the transcript keys, by recovery and by every lookup.
+TEST(Store, OpenSessionTranscriptSizeComesFromItsEntries) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  Mutations m;
+  Session active = MakeSession(1, SessionState::kActive);
+  Session queued = MakeSession(2, SessionState::kQueued);
+  Session neighbour = MakeSession(3, SessionState::kActive);  // entries of the next id
+  active.transcript_size = queued.transcript_size = neighbour.transcript_size = 0;
+  m.sessions = {active, queued, neighbour};
+  m.entries = {MakeEntry(1, 0), MakeEntry(1, 1), MakeEntry(1, 2), MakeEntry(2, 0),
+               MakeEntry(3, 0), MakeEntry(3, 1), MakeEntry(3, 2), MakeEntry(3, 3)};
+  ASSERT_TRUE(store->Commit(m).ok());
+  Mutations more;  // later messages, without a session record
+  more.entries = {MakeEntry(2, 1), MakeEntry(1, 3)};
+  ASSERT_TRUE(store->Commit(more).ok());
+
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  ASSERT_EQ(state->open_sessions.size(), 3u);
+  EXPECT_EQ(state->open_sessions[0].transcript_size, 4u);
+  EXPECT_EQ(state->open_sessions[1].transcript_size, 2u);
+  EXPECT_EQ(state->open_sessions[2].transcript_size, 4u);
+  auto got = store->GetSession(1);
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->transcript_size, 4u);
+  auto page = store->SessionsOfCustomer(queued.tenant, queued.customer_id, 0, 0, "", 10);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->sessions.size(), 1u);
+  EXPECT_EQ(page->sessions[0].transcript_size, 2u);
+
+  // A session with no entries at all keeps size 0 (the previous id's entries don't count).
+  Mutations empty;
+  Session fresh = MakeSession(4, SessionState::kQueued);
+  fresh.transcript_size = 0;
+  empty.sessions = {fresh};
+  ASSERT_TRUE(store->Commit(empty).ok());
+  auto four = store->GetSession(4);
+  ASSERT_TRUE(four.ok());
+  ASSERT_TRUE(four->has_value());
+  EXPECT_EQ((*four)->transcript_size, 0u);
+}
+
 TEST(Store, OfferedSessionRecoversQueuedAndOnlyQueuedTranscriptsWait) {
   TempDir dir;
   auto store = OpenStore(dir.path());
