@@ -7,13 +7,78 @@
 namespace switchboard::core {
 namespace {
 
-constexpr size_t kMaxOffersPerDispatch = 256;
 
 uint32_t ToMillis(Micros d) { return d <= 0 ? 0 : static_cast<uint32_t>(d / kMillis); }
 
 }  // namespace
 
-BrokerCore::BrokerCore(CoreConfig config) : config_(std::move(config)) {}
+routing::RoutingConfig BrokerCore::RoutingOf(const CoreConfig& config) {
+  if (config.routing.has_value()) {
+    return *config.routing;
+  }
+  routing::RoutingConfig r = routing::RoutingConfig::Default();
+  r.default_queue = config.default_queue;
+  for (routing::QueueConfig& q : r.queues) {
+    q.name = config.default_queue;
+    q.offer_timeout = config.offer_timeout;
+    q.max_size = config.max_queue_size;
+  }
+  return r;
+}
+
+BrokerCore::BrokerCore(CoreConfig config)
+    : config_(std::move(config)), routing_(RoutingOf(config_)) {}
+
+routing::AgentInfo BrokerCore::AgentOf(const HelloIn& hello) {
+  routing::AgentInfo a;
+  a.id = hello.client_id;
+  a.group = hello.group;
+  for (const Skill& skill : hello.skills) {
+    a.skills.emplace_back(skill.name, skill.level);
+  }
+  // Capacity as sessions per channel: each session costs 1 of a budget that is the sum of
+  // the channels' counts, capped per channel; a channel not named is not served (its cost
+  // is over the budget). No capacity at all: one IM session.
+  std::array<uint32_t, kChannelCount> sessions{};
+  if (hello.capacity.empty()) {
+    sessions[static_cast<size_t>(Channel::kIm)] = 1;
+  }
+  for (const auto& [ch, n] : hello.capacity) {
+    sessions[static_cast<size_t>(ch)] = n;
+  }
+  uint32_t total = 0;
+  for (uint32_t n : sessions) {
+    total += n;
+  }
+  a.budget = std::max<uint32_t>(total, 1);
+  for (size_t ch = 0; ch < kChannelCount; ++ch) {
+    a.cap[ch] = sessions[ch];
+    a.cost[ch] = sessions[ch] > 0 ? 1 : a.budget + 1;
+  }
+  return a;
+}
+
+routing::ContactInfo BrokerCore::ContactOf(const Session& s) const {
+  routing::ContactInfo c;
+  c.id = s.id;
+  c.tenant = s.tenant;
+  c.channel = s.channel;
+  c.customer_id = s.customer_id;
+  const ContactAttributes& a = s.attributes;
+  auto set = [&c](const char* name, const std::string& value) {
+    if (!value.empty()) {
+      c.attributes.Set(name, value);
+    }
+  };
+  set("topic", a.topic);
+  set("product_category", a.product_category);
+  set("order_state", a.order_state);
+  set("country", a.country);
+  set("language", a.language);
+  set("intent", a.intent);
+  c.attributes.Set("vip_level", static_cast<int64_t>(a.vip_level));
+  return c;
+}
 BrokerCore::~BrokerCore() = default;
 
 std::string BrokerCore::Key(const std::string& tenant, Channel channel,
@@ -31,24 +96,48 @@ std::string BrokerCore::Key(const std::string& tenant, Channel channel,
 void BrokerCore::Restore(RecoveredState state, TimePoint now) {
   counters_ = state.counters;
   // Offer attempts are not stored: start above anything a previous run could have used.
-  next_attempt_ = static_cast<uint64_t>(std::max<TimePoint>(now, 1));
+  routing_.StartAttemptsAt(static_cast<uint64_t>(std::max<TimePoint>(now, 1)));
   sessions_.reserve(state.open_sessions.size());
   open_by_key_.reserve(state.open_sessions.size());
+  // Every contact that waited before comes back, even into a queue now over its maximum
+  // size: queues are unbounded during the restore.
+  routing::RoutingConfig unbounded = RoutingOf(config_);
+  for (routing::QueueConfig& q : unbounded.queues) {
+    q.max_size = UINT32_MAX;
+  }
+  SB_CHECK(routing_.Reconfigure(unbounded, now).ok());
+  // Waiting contacts go back in their old order: by contact number.
+  std::sort(state.open_sessions.begin(), state.open_sessions.end(),
+            [](const Session& a, const Session& b) { return a.queue_seq < b.queue_seq; });
   for (Session& s : state.open_sessions) {
     SB_CHECK(s.state != SessionState::kClosed);
     if (s.state == SessionState::kOffered) {
       s.state = SessionState::kQueued;
     }
     if (s.state == SessionState::kQueued) {
+      // Routed again by today's rules, then back to the queue it waited in if that still
+      // exists (a reload may have changed the rules since).
+      Result<routing::Placement> placed = routing_.Arrive(ContactOf(s), now);
+      if (placed.ok() && placed->queue != s.queue &&
+          routing_.config().FindQueue(s.queue) != nullptr) {
+        (void)routing_.TransferToQueue(s.id, s.queue, now);
+      } else if (placed.ok()) {
+        s.queue = placed->queue;
+      }
       Enqueue(s);
     } else {
-      router_.AddLoad(s.agent_id, s.channel, now);
+      SB_CHECK(routing_.Adopt(ContactOf(s), s.queue, s.agent_id, s.answered_at, now).ok());
       clients_[s.agent_id].disconnected_at = now;  // its grace starts with the restart
     }
     open_by_key_[Key(s.tenant, s.channel, s.customer_id)] = s.id;
     const SessionId id = s.id;
     sessions_.emplace(id, std::move(s));
   }
+  SB_CHECK(routing_.Reconfigure(RoutingOf(config_), now).ok());
+  // Nothing of this is new: no offers can have been made (no agent is signed in yet), and
+  // the contacts were counted when they first arrived.
+  (void)routing_.TakeActions();
+  (void)routing_.TakeEvents();
   for (TranscriptEntry& e : state.waiting_entries) {
     waiting_entries_[e.session_id].push_back(std::move(e));
     ++waiting_count_;
@@ -105,7 +194,7 @@ ErrorOut BrokerCore::DrainNotice() {
 }
 
 uint32_t BrokerCore::ExpectedWaitMs(uint32_t position) const {
-  const size_t agents = router_.signed_in();
+  const size_t agents = routing_.signed_in();
   if (mean_handle_time_ <= 0 || agents == 0) {
     return 0;  // no basis for an estimate yet
   }
@@ -148,20 +237,8 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   }
   ResendOutbox(hello.client_id, c, now);
   if (hello.role == Role::kWorker) {
-    AgentProfile p;
-    p.agent_id = hello.client_id;
-    p.group = hello.group;
-    for (const Skill& s : hello.skills) {
-      p.skills.emplace_back(s.name, s.level);
-    }
-    if (hello.capacity.empty()) {
-      p.capacity[static_cast<size_t>(Channel::kIm)] = 1;
-    }
-    for (const auto& [ch, n] : hello.capacity) {
-      p.capacity[static_cast<size_t>(ch)] = n;
-    }
-    router_.SignIn(p, now);
-    Dispatch(now);
+    SB_CHECK(routing_.SignIn(AgentOf(hello), now).ok());
+    ApplyRouting(now);
   }
   return Status::Ok();
 }
@@ -178,17 +255,9 @@ void BrokerCore::OnDisconnect(const std::string& client_id, TimePoint now) {
   if (c.role != Role::kWorker) {
     return;
   }
-  router_.SignOut(client_id);
-  std::vector<SessionId> withdrawn;
-  for (const auto& [sid, offer] : offers_) {
-    if (offer.agent_id == client_id) {
-      withdrawn.push_back(sid);
-    }
-  }
-  for (SessionId sid : withdrawn) {
-    Requeue(sessions_.at(sid), now);
-  }
-  Dispatch(now);
+  // Its pending offers are withdrawn; the sessions it holds stay with it (grace).
+  (void)routing_.SignOut(client_id, now);
+  ApplyRouting(now);
 }
 
 void BrokerCore::OnActivity(const std::string& client_id, TimePoint now) {
@@ -258,10 +327,6 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
   if (draining_) {
     return Status(Code::kShuttingDown, "the broker is stopping and takes no new contacts");
   }
-  if (router_.waiting(config_.default_queue) >= config_.max_queue_size) {
-    return Status(Code::kBusy, "queue '" + config_.default_queue + "' is full (" +
-                                   std::to_string(config_.max_queue_size) + " waiting)");
-  }
   if (config_.max_tenant_waiting > 0) {
     auto it = waiting_by_tenant_.find(msg.tenant);
     if (it != waiting_by_tenant_.end() && it->second >= config_.max_tenant_waiting) {
@@ -271,13 +336,19 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
     }
   }
   Session s;
-  s.id = counters_.next_session_id++;
+  s.id = counters_.next_session_id;
   s.tenant = msg.tenant;
   s.channel = msg.channel;
   s.customer_id = msg.customer_id;
   s.attributes = msg.attributes;
   s.state = SessionState::kQueued;
-  s.queue = config_.default_queue;
+  // The routing rules choose the queue; a full queue refuses the contact (nothing recorded).
+  Result<routing::Placement> placed = routing_.Arrive(ContactOf(s), now);
+  if (!placed.ok()) {
+    return placed.status();
+  }
+  ++counters_.next_session_id;
+  s.queue = placed->queue;
   s.adapter_id = client_id;
   s.queue_seq = counters_.next_queue_seq++;
   s.created_at = now;
@@ -367,7 +438,7 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     ErrorOut busy{opened.status().code(), opened.status().message(), seq};
     if (busy.code == Code::kBusy) {
       // The place the contact would have had: behind everyone waiting in its queue.
-      busy.position = static_cast<uint32_t>(router_.waiting(config_.default_queue) + 1);
+      busy.position = static_cast<uint32_t>(routing_.waiting() + 1);
       busy.expected_wait_ms = ExpectedWaitMs(busy.position);
     }
     out_.outgoing.push_back({client_id, std::move(busy)});
@@ -386,7 +457,7 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
   } else {
     waiting_entries_[s.id].push_back(e);
     ++waiting_count_;
-    Dispatch(now);
+    ApplyRouting(now);
   }
   return Status::Ok();
 }
@@ -399,16 +470,15 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
   if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
     return error;
   }
-  auto offer = offers_.find(session);
-  if (offer == offers_.end() || offer->second.attempt != attempt ||
-      offer->second.agent_id != client_id) {
+  auto found = sessions_.find(session);
+  if (found == sessions_.end() || found->second.state != SessionState::kQueued ||
+      !routing_.Accept(session, client_id, attempt, now).ok()) {
     return Fail(client_id, seq, Code::kStaleOffer,
                 "offer " + std::to_string(attempt) + " of session " + std::to_string(session) +
                     " is not open for this agent (expired, withdrawn or answered)");
   }
-  offers_.erase(offer);
-  declined_by_.erase(session);
-  Session& s = sessions_.at(session);
+  Session& s = found->second;
+  Dequeue(s);
   s.state = SessionState::kActive;
   s.agent_id = client_id;
   s.answered_at = now;
@@ -424,6 +494,7 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
     waiting_count_ -= waiting->second.size();
     waiting_entries_.erase(waiting);
   }
+  ApplyRouting(now);  // other agents offered the same contact are told it is taken
   return Status::Ok();
 }
 
@@ -433,16 +504,14 @@ Status BrokerCore::OnReject(const std::string& client_id, uint64_t seq, SessionI
   if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
     return error;
   }
-  auto offer = offers_.find(session);
-  if (offer == offers_.end() || offer->second.attempt != attempt ||
-      offer->second.agent_id != client_id) {
+  auto found = sessions_.find(session);
+  if (found == sessions_.end() || found->second.state != SessionState::kQueued ||
+      !routing_.Reject(session, client_id, attempt, now).ok()) {
     return Fail(client_id, seq, Code::kStaleOffer,
                 "offer " + std::to_string(attempt) + " of session " + std::to_string(session) +
                     " is not open for this agent (expired, withdrawn or answered)");
   }
-  declined_by_[session].insert(client_id);
-  Requeue(sessions_.at(session), now);
-  Dispatch(now);
+  ApplyRouting(now);  // the next candidate, if any
   return Status::Ok();
 }
 
@@ -494,19 +563,35 @@ Status BrokerCore::OnClose(const std::string& client_id, uint64_t seq, SessionId
     return Fail(client_id, seq, st.code(), st.message());
   }
   CloseSession(*s, disposition, now);
-  Dispatch(now);
+  ApplyRouting(now);
   return Status::Ok();
 }
 
 void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now) {
   SB_CHECK(s.state == SessionState::kActive);
-  s.state = SessionState::kClosed;
-  s.disposition = disposition;
-  s.closed_at = now;
   const Micros handled = std::max<Micros>(now - s.answered_at, 0);
   mean_handle_time_ =
       mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
-  router_.RemoveLoad(s.agent_id, s.channel);
+  SB_CHECK(routing_.Close(s.id, now).ok());  // capacity frees; wrap-up starts
+  Finish(s, disposition, now);
+}
+
+void BrokerCore::EndWaiting(Session& s, Disposition disposition, TimePoint now) {
+  SB_CHECK(s.state == SessionState::kQueued);
+  Dequeue(s);
+  auto waiting = waiting_entries_.find(s.id);
+  if (waiting != waiting_entries_.end()) {
+    waiting_count_ -= waiting->second.size();
+    waiting_entries_.erase(waiting);
+  }
+  Finish(s, disposition, now);
+}
+
+// Closes the session in the store and tells its adapter; `s` is gone afterwards.
+void BrokerCore::Finish(Session& s, Disposition disposition, TimePoint now) {
+  s.state = SessionState::kClosed;
+  s.disposition = disposition;
+  s.closed_at = now;
   Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
   d.disposition = disposition;
   Deliver(s.adapter_id, std::move(d), now);
@@ -536,60 +621,58 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
 
 // --- Queue and offers ---
 
-void BrokerCore::Enqueue(const Session& s) {
-  router_.AddContact(s.queue, s.queue_seq, s.id);
-  ++waiting_by_tenant_[s.tenant];
-}
+void BrokerCore::Enqueue(const Session& s) { ++waiting_by_tenant_[s.tenant]; }
 
 void BrokerCore::Dequeue(const Session& s) {
-  router_.RemoveContact(s.queue, s.queue_seq, s.id);
   auto it = waiting_by_tenant_.find(s.tenant);
   if (it != waiting_by_tenant_.end() && --it->second == 0) {
     waiting_by_tenant_.erase(it);
   }
 }
 
-void BrokerCore::Requeue(Session& s, TimePoint now) {
-  (void)now;
-  auto offer = offers_.find(s.id);
-  SB_CHECK(offer != offers_.end());
-  router_.RemoveLoad(offer->second.agent_id, s.channel);
-  offers_.erase(offer);
-  s.state = SessionState::kQueued;
-  Enqueue(s);  // back in its old place
-}
-
-void BrokerCore::Dispatch(TimePoint now) {
-  auto channel_of = [this](SessionId id) { return sessions_.at(id).channel; };
-  auto excluded = [this](SessionId id, const std::string& agent) {
-    auto it = declined_by_.find(id);
-    return it != declined_by_.end() && it->second.count(agent) > 0;
-  };
-  for (size_t n = 0; n < kMaxOffersPerDispatch; ++n) {
-    std::optional<Router::Match> match = router_.FindMatch(channel_of, excluded);
-    if (!match) {
-      return;
+void BrokerCore::ApplyRouting(TimePoint now) {
+  for (routing::Action& action : routing_.TakeActions()) {
+    if (auto* offer = std::get_if<routing::OfferAction>(&action)) {
+      auto it = sessions_.find(offer->contact);
+      if (it == sessions_.end()) {
+        continue;  // cannot happen: every routed contact is an open session
+      }
+      Session& s = it->second;
+      if (s.queue != offer->queue) {
+        s.queue = offer->queue;  // it moved on (a step spilled, an overflow, a transfer)
+        MarkDirty(s);
+      }
+      OfferOut o;
+      o.session_id = s.id;
+      o.attempt = offer->attempt;
+      o.tenant = s.tenant;
+      o.channel = s.channel;
+      o.customer_id = s.customer_id;
+      o.queue = offer->queue;
+      o.attributes = s.attributes;
+      o.timeout_ms = ToMillis(offer->timeout);
+      o.waited_ms = ToMillis(offer->waited);
+      out_.outgoing.push_back({offer->agent, std::move(o)});
+    } else if (auto* over = std::get_if<routing::Overflowed>(&action)) {
+      auto it = sessions_.find(over->contact);
+      if (it == sessions_.end()) {
+        continue;
+      }
+      Session& s = it->second;
+      if (over->leave_message) {
+        // Past the queue's maximum wait with no fallback queue: the contact ends unanswered
+        // and the adapter is told (it offers the customer to leave a message).
+        EndWaiting(s, Disposition::kUnresolved, now);
+      } else if (s.queue != over->queue) {
+        s.queue = over->queue;
+        MarkDirty(s);
+      }
     }
-    const Router::Match& m = *match;
-    Session& s = sessions_.at(m.session_id);
-    Dequeue(s);
-    router_.AddLoad(m.agent_id, s.channel, now);
-    s.state = SessionState::kOffered;
-    Offer& offer = offers_[s.id];
-    offer.attempt = next_attempt_++;
-    offer.agent_id = m.agent_id;
-    offer.expires_at = now + config_.offer_timeout;
-    OfferOut o;
-    o.session_id = s.id;
-    o.attempt = offer.attempt;
-    o.tenant = s.tenant;
-    o.channel = s.channel;
-    o.customer_id = s.customer_id;
-    o.queue = s.queue;
-    o.attributes = s.attributes;
-    o.timeout_ms = ToMillis(config_.offer_timeout);
-    o.waited_ms = ToMillis(now - s.enqueued_at);
-    out_.outgoing.push_back({m.agent_id, std::move(o)});
+    // OfferWithdrawn, PositionUpdate and AgentPresence have no message of their own yet: a
+    // withdrawn offer's accept is refused with StaleOffer.
+  }
+  for (ContactEvent& e : routing_.TakeEvents()) {
+    out_.events.push_back(std::move(e));
   }
 }
 
@@ -617,17 +700,8 @@ void BrokerCore::OnTick(TimePoint now) {
   for (const std::string& id : gone) {
     ReleaseSessions(id, now);
   }
-  std::vector<SessionId> expired;
-  for (const auto& [sid, offer] : offers_) {
-    if (offer.expires_at <= now) {
-      expired.push_back(sid);
-    }
-  }
-  for (SessionId sid : expired) {
-    declined_by_[sid].insert(offers_.at(sid).agent_id);
-    Requeue(sessions_.at(sid), now);
-  }
-  Dispatch(now);
+  routing_.Tick(now);  // offers expire, steps move on, overflows, wrap-ups end
+  ApplyRouting(now);
 }
 
 uint32_t BrokerCore::CreditFor(const Client& c) const {
@@ -675,7 +749,7 @@ void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
   Client& c = clients_[agent_id];
   for (SessionId id : held) {
     Session& s = sessions_.at(id);
-    router_.RemoveLoad(agent_id, s.channel);
+    SB_CHECK(routing_.Requeue(id, now).ok());
     // What the old agent was owed of this session is moot now.
     for (auto d = c.outbox.begin(); d != c.outbox.end();) {
       if (d->second.session_id == id) {
@@ -694,14 +768,11 @@ void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
     Enqueue(s);
     out_.load_transcripts.push_back(id);
   }
-  Dispatch(now);
+  ApplyRouting(now);
 }
 
-TimePoint BrokerCore::NextDeadline() const {
-  TimePoint next = INT64_MAX;
-  for (const auto& [sid, offer] : offers_) {
-    next = std::min(next, offer.expires_at);
-  }
+TimePoint BrokerCore::NextDeadline() {
+  TimePoint next = routing_.NextDeadline().value_or(INT64_MAX);
   for (const auto& [id, c] : clients_) {
     if (c.connected) {
       next = std::min(next, c.last_seen + 3 * config_.heartbeat_interval + 1);
@@ -744,8 +815,8 @@ TurnOutput& BrokerCore::FinishTurn() {
 
 // --- Views ---
 
-size_t BrokerCore::queue_depth() const { return router_.waiting(); }
-size_t BrokerCore::agents_signed_in() const { return router_.signed_in(); }
+size_t BrokerCore::queue_depth() const { return routing_.waiting(); }
+size_t BrokerCore::agents_signed_in() const { return routing_.signed_in(); }
 
 
 

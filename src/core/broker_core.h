@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -26,11 +27,14 @@
 #include "common/status.h"
 #include "core/events.h"
 #include "core/model.h"
-#include "core/router.h"
+#include "core/routing/engine.h"
 
 namespace switchboard::core {
 
 struct CoreConfig {
+  // Queues, rules and steps (docs/routing.md). Without it, the built-in routing: one queue
+  // named `default_queue`, every agent, longest idle, with the two settings below.
+  std::optional<routing::RoutingConfig> routing;
   std::string default_queue = "default";
   Micros offer_timeout = 15 * kSeconds;  // an offer not answered by then goes to the next agent
   Micros heartbeat_interval = 1 * kSeconds;  // a client silent for 3 intervals is gone
@@ -211,7 +215,7 @@ class BrokerCore {
                                            const std::string& customer_id) const;
   bool IsConnected(const std::string& client_id) const;
   // Earliest time OnTick has work to do (an offer expiring, a client to time out).
-  TimePoint NextDeadline() const;
+  TimePoint NextDeadline();
   const CoreConfig& config() const { return config_; }
 
  private:
@@ -226,11 +230,6 @@ class BrokerCore {
     TimePoint disconnected_at = 0;  // set while gone; cleared once its sessions moved on
     TimePoint outbox_progress = 0;  // last (re)send of the outbox or ack that shrank it
   };
-  struct Offer {
-    uint64_t attempt = 0;
-    std::string agent_id;
-    TimePoint expires_at = 0;
-  };
 
   Client* SignedIn(const std::string& client_id, Role role, uint64_t seq, Status* error);
   Status Fail(const std::string& client_id, uint64_t seq, Code code, std::string reason);
@@ -239,11 +238,18 @@ class BrokerCore {
                           const std::string& text, TimePoint now);
   void Deliver(const std::string& client_id, Delivery d, TimePoint now);
   Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
-  void Requeue(Session& s, TimePoint now);
-  void Enqueue(const Session& s);  // into its queue, counted for its tenant
+  void Enqueue(const Session& s);  // counts a waiting contact for its tenant
   void Dequeue(const Session& s);
-  void Dispatch(TimePoint now);
+  // Carries out what the routing engine decided (offers, overflows, ...) and takes its
+  // contact events. Called at the end of every event that reached the engine.
+  void ApplyRouting(TimePoint now);
+  routing::ContactInfo ContactOf(const Session& s) const;
+  static routing::AgentInfo AgentOf(const HelloIn& hello);
   void CloseSession(Session& s, Disposition disposition, TimePoint now);
+  // A contact that was never answered ends (abandoned, or overflowed to leave-a-message):
+  // its adapter is told with a Closed delivery.
+  void EndWaiting(Session& s, Disposition disposition, TimePoint now);
+  void Finish(Session& s, Disposition disposition, TimePoint now);
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
   void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
   uint32_t ExpectedWaitMs(uint32_t position) const;
@@ -253,17 +259,16 @@ class BrokerCore {
   void MarkDirty(const Session& s) { dirty_sessions_.insert(s.id); }
   static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);
 
+  static routing::RoutingConfig RoutingOf(const CoreConfig& config);
+
   CoreConfig config_;
-  Router router_;
+  routing::RoutingEngine routing_;
   Counters counters_;
   bool counters_dirty_ = false;
-  uint64_t next_attempt_ = 1;
 
   std::unordered_map<SessionId, Session> sessions_;          // open sessions
   std::unordered_map<std::string, SessionId> open_by_key_;  // tenant/channel/customer -> id
   std::unordered_map<SessionId, std::vector<TranscriptEntry>> waiting_entries_;
-  std::unordered_map<SessionId, Offer> offers_;
-  std::unordered_map<SessionId, std::set<std::string>> declined_by_;
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
   size_t waiting_count_ = 0;  // entries in waiting_entries_

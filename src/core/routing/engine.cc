@@ -1270,6 +1270,12 @@ Status RoutingEngine::SignIn(const AgentInfo& info, TimePoint now) {
   }
   State::AgentRec& a = s.agents[slot];
   s.ApplyInfo(a, info);
+  // An agent back within its grace (or adopted at recovery) may hold contacts: their cost is
+  // counted in this sign-in's costs.
+  a.used = 0;
+  for (size_t ch = 0; ch < kChannelCount; ++ch) {
+    a.used += a.count[ch] * s.Cost(a, static_cast<Channel>(ch));
+  }
   a.signed_in = true;
   a.presence = Presence::kAvailable;
   a.idle_since = now;
@@ -1792,6 +1798,64 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
   s.EnterQueue(slot, target, s.next_seq++, now, 0);
   s.Settle();
   return Status::Ok();
+}
+
+Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
+                            std::string_view agent, TimePoint answered_at, TimePoint now) {
+  State& s = *s_;
+  s.now = now;
+  if (info.id == 0 || s.contact_index.contains(info.id) || agent.empty()) {
+    return Status(Code::kBadRequest, "contact " + std::to_string(info.id) +
+                                         " cannot be adopted (id 0, known, or no agent)");
+  }
+  uint32_t a = s.FindAgent(agent);
+  if (a == kNone) {
+    if (!s.free_agents.empty()) {
+      a = s.free_agents.back();
+      s.free_agents.pop_back();
+    } else {
+      a = static_cast<uint32_t>(s.agents.size());
+      s.agents.emplace_back();
+    }
+    State::AgentRec& rec = s.agents[a];
+    rec.live = true;
+    AgentInfo placeholder;
+    placeholder.id = std::string(agent);
+    s.ApplyInfo(rec, placeholder);
+    s.agent_index[rec.id] = a;
+  }
+  auto q = s.queue_index.find(std::string(queue));
+  const uint32_t queue_slot = q == s.queue_index.end() ? s.default_queue : q->second;
+  Attributes attrs = info.attributes;
+  if (attrs.Find("tenant") == nullptr) {
+    attrs.Set("tenant", info.tenant);
+  }
+  if (attrs.Find("channel") == nullptr) {
+    attrs.Set("channel", std::string(ChannelName(info.channel)));
+  }
+  const uint32_t slot = s.NewContactSlot();
+  State::ContactRec& c = s.contacts[slot];
+  c.live = true;
+  c.id = info.id;
+  c.tenant = info.tenant;
+  c.channel = info.channel;
+  c.customer_id = info.customer_id;
+  c.topic = StringOf(attrs, "topic");
+  c.attrs = std::move(attrs);
+  c.state = ContactState::kActive;
+  c.queue = queue_slot;
+  c.seq = s.next_seq++;
+  c.enqueued_at = answered_at;
+  c.answered_at = answered_at;
+  c.agent = a;
+  c.lane = -1;
+  s.contact_index[info.id] = slot;
+  s.Reserve(a, info.channel);
+  return Status::Ok();
+}
+
+void RoutingEngine::StartAttemptsAt(uint64_t first) {
+  s_->next_attempt = std::max(s_->next_attempt, first);
 }
 
 Status RoutingEngine::PositionRequest(SessionId contact, TimePoint now) {

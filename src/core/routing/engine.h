@@ -224,6 +224,15 @@ class RoutingEngine {
   // intent, ignoring bot queues). Sets attribute "intent" and keeps `summary`.
   Status Handoff(SessionId contact, std::string_view queue, std::string_view intent,
                  std::string_view summary, TimePoint now);
+  // Recovery: a contact an agent had answered before a restart comes back held by that agent
+  // (known or not; an unknown agent is kept offline, holding it, until it signs in), in
+  // `queue` (the default queue if there is none of that name). No events, no dispatch.
+  // kBadRequest: id 0, already known, or no agent.
+  Status Adopt(const ContactInfo& info, std::string_view queue, std::string_view agent,
+               TimePoint answered_at, TimePoint now);
+  // Offer attempt ids from here on (at least `first`): a restarted broker starts above any id
+  // a previous run could have used, so no old answer matches a new offer.
+  void StartAttemptsAt(uint64_t first);
   // Emits a PositionUpdate for a waiting contact. kBadRequest when it is not waiting.
   Status PositionRequest(SessionId contact, TimePoint now);
 
