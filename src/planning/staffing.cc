@@ -1,8 +1,8 @@
 #include "planning/staffing.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -142,8 +142,8 @@ Result<std::vector<StaffingRow>> PlanStaffing(const std::vector<HourDemand>& hou
                         Number(kMaxOfferedLoad) + " this tool plans for: check the units");
     }
     if (hour.arrivals > 0) {
-      const std::optional<int> agents = AgentsForServiceLevel(
-          rate, row.demand.aht_s, target.threshold_s, target.service_level);
+      const std::optional<int> agents =
+          AgentsForServiceLevel(rate, row.demand.aht_s, target.threshold_s, target.service_level);
       if (!agents.has_value()) {
         return Status(Code::kBadRequest, name + ": no number of agents reaches the target");
       }
@@ -210,9 +210,10 @@ Result<std::vector<HourDemand>> ParseArrivalsCsv(std::string_view text) {
       } else if (fields.size() == 3) {
         columns = {Column::kHour, Column::kArrivals, Column::kAht};
       } else {
-        return LineError(line_number, "expected hour,arrivals or hour,arrivals,aht_s (or a "
-                                      "header line), found " +
-                                          std::to_string(fields.size()) + " fields");
+        return LineError(line_number,
+                         "expected hour,arrivals or hour,arrivals,aht_s (or a "
+                         "header line), found " +
+                             std::to_string(fields.size()) + " fields");
       }
     }
     if (fields.size() != columns.size()) {
@@ -235,7 +236,8 @@ Result<std::vector<HourDemand>> ParseArrivalsCsv(std::string_view text) {
         case Column::kArrivals: {
           const std::optional<double> v = ParseNumber(f);
           if (!v.has_value() || *v < 0) {
-            return LineError(line_number, "arrivals " + Quoted(f) + " is not a number of 0 or more");
+            return LineError(line_number,
+                             "arrivals " + Quoted(f) + " is not a number of 0 or more");
           }
           hour.arrivals = *v;
           break;

@@ -41,13 +41,13 @@ struct StaffingTarget {
 };
 
 struct StaffingRow {
-  HourDemand demand;           // aht_s filled in from the target where the hour gave none
-  double offered_load = 0;     // erlangs: arrivals per second * AHT
-  int agents = 0;              // the fewest that reach the target (0 for an hour with no arrivals)
-  double service_level = 1;    // predicted with `agents`
-  double asa_s = 0;            // predicted mean wait, seconds
-  double occupancy = 0;        // predicted share of agent time busy
-  double p_wait = 0;           // predicted probability of waiting at all
+  HourDemand demand;         // aht_s filled in from the target where the hour gave none
+  double offered_load = 0;   // erlangs: arrivals per second * AHT
+  int agents = 0;            // the fewest that reach the target (0 for an hour with no arrivals)
+  double service_level = 1;  // predicted with `agents`
+  double asa_s = 0;          // predicted mean wait, seconds
+  double occupancy = 0;      // predicted share of agent time busy
+  double p_wait = 0;         // predicted probability of waiting at all
 };
 
 // One row per hour, in the order given. Fails with kBadRequest naming the problem: a target

@@ -17,8 +17,8 @@ TEST(PlanStaffing, HourlyTableMatchesTheWorkedExample) {
   target.aht_s = 180;
   target.service_level = 0.8;
   target.threshold_s = 20;
-  auto rows = PlanStaffing({{"09:00", "", 200, 0}, {"10:00", "", 0, 0}, {"11:00", "", 100, 360}},
-                           target);
+  auto rows =
+      PlanStaffing({{"09:00", "", 200, 0}, {"10:00", "", 0, 0}, {"11:00", "", 100, 360}}, target);
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   ASSERT_EQ(rows->size(), 3u);
 
@@ -90,8 +90,7 @@ TEST(PlanStaffing, RefusesBadTargetsAndMissingHandleTimes) {
   target.aht_s = 180;
   auto huge = PlanStaffing({{"09:00", "", 1e9, 0}}, target);
   ASSERT_FALSE(huge.ok());
-  EXPECT_NE(huge.status().message().find("erlangs"), std::string::npos)
-      << huge.status().message();
+  EXPECT_NE(huge.status().message().find("erlangs"), std::string::npos) << huge.status().message();
 }
 
 TEST(ParseArrivalsCsv, TwoAndThreeColumnsWithoutHeader) {
@@ -106,7 +105,8 @@ TEST(ParseArrivalsCsv, TwoAndThreeColumnsWithoutHeader) {
 }
 
 TEST(ParseArrivalsCsv, HeaderNamesColumnsInAnyOrder) {
-  auto rows = ParseArrivalsCsv("queue,Arrivals,hour,aht_s\npre-sale,40,09:00,200\npost-sale,7,09:00,\n");
+  auto rows =
+      ParseArrivalsCsv("queue,Arrivals,hour,aht_s\npre-sale,40,09:00,200\npost-sale,7,09:00,\n");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(*rows, (std::vector<HourDemand>{{"09:00", "pre-sale", 40, 200},
                                             {"09:00", "post-sale", 7, 0}}));
@@ -139,7 +139,8 @@ TEST(ParseArrivalsCsv, BadLinesGetTheirLineNumber) {
     ASSERT_FALSE(rows.ok()) << c.text;
     EXPECT_EQ(rows.status().code(), Code::kBadRequest) << c.text;
     EXPECT_EQ(rows.status().message().rfind(c.expected, 0), 0u)
-        << "input:\n" << c.text << "message: " << rows.status().message();
+        << "input:\n"
+        << c.text << "message: " << rows.status().message();
   }
 }
 
