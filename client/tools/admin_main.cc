@@ -1,5 +1,6 @@
 // switchboard-admin: looks up transcripts and sessions in a running broker, for quality
-// inspection and support.
+// inspection and support; lists the sessions the broker sampled for quality inspection; and
+// plans staffing per hour by Erlang C from a forecast or from the broker's arrival counts.
 //
 //   switchboard-admin transcript --session 42
 //   switchboard-admin sessions --tenant acme --customer c-42 --from 2024-05-01 --to 2024-06-01
@@ -438,7 +439,9 @@ int main(int argc, char** argv) {
   bool json = false;
   int64_t timeout_ms = 10000;
 
-  CLI::App app{"switchboard-admin: look up transcripts and sessions in a switchboard broker."};
+  CLI::App app{
+      "switchboard-admin: look up transcripts, sessions and the QA sample in a switchboard\n"
+      "broker, and plan staffing by Erlang C."};
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--connect", endpoint, "the broker's endpoint")->capture_default_str();
