@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "core/erlang_c.h"
+#include "planning/erlang_c.h"
 #include "json.h"
 
 namespace switchboard::bench {
@@ -115,8 +115,8 @@ ContactCentreFigures CompareWithErlangC(const ContactCentreCounts& c, const Sett
     f.measured_aht_s = c.handle_sum_s / static_cast<double>(c.handled);
   }
   f.servers = s.agents * s.agent_capacity;
-  const core::ErlangCResult e =
-      core::Evaluate({f.measured_arrival_rate, s.handle_time_s, f.servers}, s.sl_threshold_s);
+  const planning::ErlangCResult e =
+      planning::Evaluate({f.measured_arrival_rate, s.handle_time_s, f.servers}, s.sl_threshold_s);
   f.offered_load = e.offered_load;
   f.occupancy = e.occupancy;
   f.erlang_c_p_wait = e.p_wait;
@@ -124,12 +124,12 @@ ContactCentreFigures CompareWithErlangC(const ContactCentreCounts& c, const Sett
   f.erlang_c_asa_s = e.asa;
   f.erlang_c_stable = e.stable;
   if (f.measured_aht_s > 0) {
-    const core::ErlangCResult m =
-        core::Evaluate({f.measured_arrival_rate, f.measured_aht_s, f.servers}, s.sl_threshold_s);
+    const planning::ErlangCResult m =
+        planning::Evaluate({f.measured_arrival_rate, f.measured_aht_s, f.servers}, s.sl_threshold_s);
     f.erlang_c_service_level_measured_aht = m.service_level;
     f.erlang_c_asa_s_measured_aht = m.asa;
   }
-  const auto need = core::AgentsForServiceLevel(f.measured_arrival_rate, s.handle_time_s,
+  const auto need = planning::AgentsForServiceLevel(f.measured_arrival_rate, s.handle_time_s,
                                                 s.sl_threshold_s, s.sl_target);
   if (need.has_value()) {
     f.agents_needed = (*need + s.agent_capacity - 1) / s.agent_capacity;

@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   int max_frames_per_turn = 1024;
   uint32_t retention_days = 30;
+  double qa_sample_rate = 0.01;
+  double qa_recheck_rate = 0.01;
 
   CLI::App app{"switchboard-broker: the message bus and session broker of a contact centre.\n"
                "With no arguments it serves tcp://127.0.0.1:5570, stores its data in\n"
@@ -135,6 +137,15 @@ int main(int argc, char** argv) {
                  "compaction (0: keep forever)")
       ->check(CLI::Range(0u, 36500u))
       ->capture_default_str();
+  app.add_option("--qa-sample-rate", qa_sample_rate,
+                 "share of closed sessions flagged for quality inspection, chosen by a hash of "
+                 "the session id (the same sessions on every run)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--qa-recheck-rate", qa_recheck_rate,
+                 "share of the flagged sessions flagged again for a re-check")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.allow_config_extras(CLI::config_extras_mode::error);
   CLI11_PARSE(app, argc, argv);
   if (uint64_t{max_text_bytes} + 4096 > max_frame_bytes) {
@@ -189,6 +200,8 @@ int main(int argc, char** argv) {
   config.max_frames_per_turn = max_frames_per_turn;
   config.wal_sync_interval = wal_sync_interval_ms * kMillis;
   config.background_wal_sync = store_options.durability == store::Durability::kFast;
+  config.qa.sample = qa_sample_rate;
+  config.qa.recheck = qa_recheck_rate;
 
   SystemClock clock;
   engine::Engine engine(config, **store, &metrics, clock);

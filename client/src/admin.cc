@@ -119,4 +119,38 @@ Result<SessionsPage> Admin::SessionsOfAgent(std::string_view agent_id, int64_t f
   });
 }
 
+Result<SessionsPage> Admin::QaSessions(int64_t from_us, int64_t to_us, bool recheck,
+                                       std::string_view cursor, uint32_t limit,
+                                       std::chrono::milliseconds timeout) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&]() -> Result<SessionsPage> {
+    internal::QaLookup lookup;
+    lookup.from_us = from_us;
+    lookup.to_us = to_us;
+    lookup.recheck = recheck;
+    lookup.cursor = std::string(cursor);
+    lookup.limit = limit;
+    return Take<SessionsPage>(connection()->Call(lookup, timeout));
+  });
+}
+
+Result<ArrivalsPage> Admin::Arrivals(std::string_view queue, int64_t from_us, int64_t to_us,
+                                     std::string_view cursor, uint32_t limit,
+                                     std::chrono::milliseconds timeout) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&]() -> Result<ArrivalsPage> {
+    internal::ArrivalsLookup lookup;
+    lookup.queue = std::string(queue);
+    lookup.from_us = from_us;
+    lookup.to_us = to_us;
+    lookup.cursor = std::string(cursor);
+    lookup.limit = limit;
+    return Take<ArrivalsPage>(connection()->Call(lookup, timeout));
+  });
+}
+
 }  // namespace switchboard::client

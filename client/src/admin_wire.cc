@@ -29,6 +29,17 @@ void EncodeAdminRequest(protocol::FrameBuilder& b, uint64_t request_id,
           auto body =
               wire::CreateTranscriptRequest(fbb, request_id, r.session_id, r.after_index, r.limit);
           b.Add(0, wire::Body::TranscriptRequest, body.Union());
+        } else if constexpr (std::is_same_v<T, QaLookup>) {
+          auto cursor = OptionalString(fbb, r.cursor);
+          auto body = wire::CreateQaSessionsRequest(fbb, request_id, r.from_us, r.to_us,
+                                                    r.recheck, cursor, r.limit);
+          b.Add(0, wire::Body::QaSessionsRequest, body.Union());
+        } else if constexpr (std::is_same_v<T, ArrivalsLookup>) {
+          auto queue = OptionalString(fbb, r.queue);
+          auto cursor = OptionalString(fbb, r.cursor);
+          auto body = wire::CreateArrivalsRequest(fbb, request_id, queue, r.from_us, r.to_us,
+                                                  cursor, r.limit);
+          b.Add(0, wire::Body::ArrivalsRequest, body.Union());
         } else {
           static_assert(std::is_same_v<T, SessionsLookup>);
           auto tenant = OptionalString(fbb, r.tenant);
@@ -88,6 +99,18 @@ std::optional<AdminAnswer> AdminAnswerFromWire(const wire::Envelope& env) {
       }
     }
     return AdminAnswer{p->request_id(), std::move(page)};
+  }
+  if (const auto* a = env.body_as_ArrivalsPage()) {
+    ArrivalsPage page;
+    page.next_cursor = Str(a->next_cursor());
+    page.more = a->more();
+    if (a->hours() != nullptr) {
+      page.hours.reserve(a->hours()->size());
+      for (const wire::HourlyArrivals* in : *a->hours()) {
+        page.hours.push_back({Str(in->queue()), in->hour_start_us(), in->arrivals()});
+      }
+    }
+    return AdminAnswer{a->request_id(), std::move(page)};
   }
   return std::nullopt;
 }

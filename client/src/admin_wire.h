@@ -28,18 +28,33 @@ struct SessionsLookup {
   std::string cursor;
   uint32_t limit = 0;
 };
-using AdminRequest = std::variant<TranscriptLookup, SessionsLookup>;
+struct QaLookup {
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+  bool recheck = false;
+  std::string cursor;
+  uint32_t limit = 0;
+};
+struct ArrivalsLookup {
+  std::string queue;
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+  std::string cursor;
+  uint32_t limit = 0;
+};
+using AdminRequest = std::variant<TranscriptLookup, SessionsLookup, QaLookup, ArrivalsLookup>;
 
 // The broker's answer to the admin request with `request_id`.
 struct AdminAnswer {
   uint64_t request_id = 0;
-  std::variant<Error, TranscriptPage, SessionsPage> body;
+  std::variant<Error, TranscriptPage, SessionsPage, ArrivalsPage> body;
 };
 
 // Appends one envelope with seq 0 to `b`.
 void EncodeAdminRequest(protocol::FrameBuilder& b, uint64_t request_id,
                         const AdminRequest& request);
-// The answer in `env` (TranscriptPage or SessionsPage); nullopt for other bodies.
+// The answer in `env` (TranscriptPage, SessionsPage or ArrivalsPage); nullopt for other
+// bodies.
 std::optional<AdminAnswer> AdminAnswerFromWire(const wire::Envelope& env);
 
 }  // namespace switchboard::client::internal

@@ -382,6 +382,7 @@ void Connection::HandleFrame(std::span<const std::byte> bytes, TimePoint now) {
         break;
       case wire::Body::TranscriptPage:
       case wire::Body::SessionsPage:
+      case wire::Body::ArrivalsPage:
         if (auto answer = AdminAnswerFromWire(*env)) {
           KeepAdminAnswer(std::move(*answer));  // for Call (connection_admin.cc)
         }

@@ -1,21 +1,33 @@
 // switchboard-admin: looks up transcripts and sessions in a running broker, for quality
-// inspection and support.
+// inspection and support; lists the sessions the broker sampled for quality inspection; and
+// plans staffing per hour by Erlang C from a forecast or from the broker's arrival counts.
 //
 //   switchboard-admin transcript --session 42
 //   switchboard-admin sessions --tenant acme --customer c-42 --from 2024-05-01 --to 2024-06-01
 //   switchboard-admin sessions --agent agent-7 --from 1714521600 --limit 500 --json
+//   switchboard-admin qa --since 2024-05-01 --until 2024-05-02 [--recheck]
+//   switchboard-admin staffing --arrivals-csv forecast.csv --aht-s 240 --sl-target 0.8
+//   switchboard-admin staffing --from-broker tcp://10.0.0.5:5570 --since 2024-05-01
+//                              --until 2024-05-02 --aht-s 240 --format csv
 //
 // Follows the broker's pages (next_index, next_cursor) until --limit items or the end.
 // Exit status: 0 on success, 1 if the broker refused or did not answer, 2 for a missing
-// customer/agent or an unreadable time, CLI11's codes (105-109) for other bad flags.
+// customer/agent, an unreadable time, a bad arrivals file or staffing target, CLI11's codes
+// (105-109) for other bad flags.
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -23,6 +35,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "planning/staffing.h"
 #include "switchboard/client/admin.h"
 
 namespace {
@@ -169,6 +182,17 @@ std::string FormatTime(int64_t us) {
   return buf;
 }
 
+// "2024-05-01T09:00Z": the start of an hour.
+std::string FormatHour(int64_t us) {
+  const time_t t = static_cast<time_t>(us / 1'000'000);
+  struct tm tm = {};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min);
+  return buf;
+}
+
 // ---- JSON ----
 
 std::string Json(std::string_view s) {
@@ -296,6 +320,103 @@ void PrintSessionsText(const std::vector<SessionSummary>& sessions, const std::s
   }
 }
 
+// ---- Staffing ----
+
+std::string Fixed(double v, int decimals) {
+  if (!std::isfinite(v)) {
+    return "inf";
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string Percent(double share) { return Fixed(100 * share, 1) + "%"; }
+
+// The staffing plan as a table, CSV or JSON on stdout.
+void PrintStaffing(const std::vector<switchboard::planning::StaffingRow>& rows,
+                   const switchboard::planning::StaffingTarget& target, const std::string& format) {
+  bool queues = false;
+  for (const auto& r : rows) {
+    queues = queues || !r.demand.queue.empty();
+  }
+  if (format == "csv") {
+    std::printf("hour,queue,arrivals,aht_s,offered_load,agents,service_level,asa_s,occupancy,"
+                "p_wait\n");
+    for (const auto& r : rows) {
+      std::printf("%s,%s,%s,%s,%s,%d,%s,%s,%s,%s\n", r.demand.hour.c_str(),
+                  r.demand.queue.c_str(), Fixed(r.demand.arrivals, 2).c_str(),
+                  Fixed(r.demand.aht_s, 1).c_str(), Fixed(r.offered_load, 4).c_str(), r.agents,
+                  Fixed(r.service_level, 4).c_str(), Fixed(r.asa_s, 2).c_str(),
+                  Fixed(r.occupancy, 4).c_str(), Fixed(r.p_wait, 4).c_str());
+    }
+    return;
+  }
+  if (format == "json") {
+    auto num = [](double v, int decimals) {
+      return std::isfinite(v) ? Fixed(v, decimals) : "null";
+    };
+    std::string out = "{\"target\":{\"service_level\":" + num(target.service_level, 4) +
+                      ",\"threshold_s\":" + num(target.threshold_s, 1) +
+                      ",\"aht_s\":" + num(target.aht_s, 1) + "},\"hours\":[";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      out += i == 0 ? "" : ",";
+      out += "{\"hour\":" + Json(r.demand.hour) + ",\"queue\":" + Json(r.demand.queue) +
+             ",\"arrivals\":" + num(r.demand.arrivals, 2) + ",\"aht_s\":" +
+             num(r.demand.aht_s, 1) + ",\"offered_load\":" + num(r.offered_load, 4) +
+             ",\"agents\":" + std::to_string(r.agents) + ",\"service_level\":" +
+             num(r.service_level, 4) + ",\"asa_s\":" + num(r.asa_s, 2) +
+             ",\"occupancy\":" + num(r.occupancy, 4) + ",\"p_wait\":" + num(r.p_wait, 4) + "}";
+    }
+    std::printf("%s]}\n", out.c_str());
+    return;
+  }
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"HOUR", "QUEUE", "ARRIVALS", "AHT(s)", "LOAD(erl)", "AGENTS", "SL", "ASA(s)",
+                   "OCCUPANCY"});
+  const switchboard::planning::StaffingRow* peak = nullptr;
+  for (const auto& r : rows) {
+    const bool whole = r.demand.arrivals == std::floor(r.demand.arrivals);
+    table.push_back(
+        {r.demand.hour, r.demand.queue.empty() ? "-" : r.demand.queue,
+         Fixed(r.demand.arrivals, whole ? 0 : 1), Fixed(r.demand.aht_s, 0),
+         Fixed(r.offered_load, 2), std::to_string(r.agents), Percent(r.service_level),
+         Fixed(r.asa_s, 1), Percent(r.occupancy)});
+    if (peak == nullptr || r.agents > peak->agents) {
+      peak = &r;
+    }
+  }
+  std::vector<size_t> width(table.front().size(), 0);
+  for (const auto& row : table) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i == 1 && !queues) {
+        continue;
+      }
+      const size_t pad = width[i] - row[i].size();
+      // Text left-aligned, numbers right-aligned.
+      line += i <= 1 ? row[i] + std::string(pad, ' ') : std::string(pad, ' ') + row[i];
+      if (i + 1 < row.size()) {
+        line += "  ";
+      }
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("Erlang C, target %s answered within %s s", Percent(target.service_level).c_str(),
+              Fixed(target.threshold_s, 0).c_str());
+  if (peak != nullptr) {
+    std::printf("; peak %d agents (%s%s%s)", peak->agents, peak->demand.hour.c_str(),
+                peak->demand.queue.empty() ? "" : ", ", peak->demand.queue.c_str());
+  }
+  std::printf("\n");
+}
+
 int Fail(const std::string& what) {
   std::fprintf(stderr, "switchboard-admin: %s\n", what.c_str());
   return 1;
@@ -318,7 +439,9 @@ int main(int argc, char** argv) {
   bool json = false;
   int64_t timeout_ms = 10000;
 
-  CLI::App app{"switchboard-admin: look up transcripts and sessions in a switchboard broker."};
+  CLI::App app{
+      "switchboard-admin: look up transcripts, sessions and the QA sample in a switchboard\n"
+      "broker, and plan staffing by Erlang C."};
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--connect", endpoint, "the broker's endpoint")->capture_default_str();
@@ -367,18 +490,70 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, kMaxPage))
       ->capture_default_str();
 
+  std::string since_text;
+  std::string until_text;
+  bool recheck = false;
+  uint32_t qa_limit = 100;
+  CLI::App* qa = app.add_subcommand(
+      "qa", "list the closed sessions flagged for quality inspection (print one with transcript)");
+  qa->add_option("--since", since_text,
+                 "closed from this time on (inclusive), as sessions --from");
+  qa->add_option("--until", until_text, "closed before this time (exclusive)");
+  qa->add_flag("--recheck", recheck, "only the sessions flagged again for a re-check");
+  qa->add_option("--cursor", cursor, "continue where an earlier listing stopped");
+  qa->add_option("--limit", qa_limit, "at most this many sessions (0: all)")->capture_default_str();
+  qa->add_option("--page-size", page_size, "sessions per request to the broker")
+      ->check(CLI::Range(1u, kMaxPage))
+      ->capture_default_str();
+
+  std::string arrivals_csv;
+  std::string from_broker;
+  std::string queue;
+  std::string format = "table";
+  switchboard::planning::StaffingTarget target;
+  target.aht_s = 0;
+  CLI::App* staffing = app.add_subcommand(
+      "staffing", "agents needed per hour by Erlang C, from hourly arrivals and a service level");
+  auto* csv_opt = staffing->add_option(
+      "--arrivals-csv", arrivals_csv,
+      "hourly arrivals from this CSV file ('-': stdin): lines of hour,arrivals[,aht_s], or a "
+      "header naming hour, queue, arrivals, aht_s");
+  auto* broker_opt = staffing->add_option(
+      "--from-broker", from_broker,
+      "hourly arrivals counted by the broker at this endpoint, over --since/--until");
+  csv_opt->excludes(broker_opt);
+  staffing->add_option("--since", since_text, "with --from-broker: the first hour (as --from)");
+  staffing->add_option("--until", until_text, "with --from-broker: the end (exclusive)");
+  staffing->add_option("--queue", queue, "only this queue (default: every queue)");
+  staffing->add_option("--aht-s", target.aht_s,
+                       "mean handle time in seconds (for hours that give none)")
+      ->check(CLI::PositiveNumber);
+  staffing->add_option("--sl-target", target.service_level,
+                       "share to answer within --sl-seconds, between 0 and 1 (0.8: 80%)")
+      ->capture_default_str();
+  staffing->add_option("--sl-seconds", target.threshold_s, "the service level's threshold")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  staffing->add_option("--format", format, "table, csv or json (--json: json)")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   int64_t from_us = 0;
   int64_t to_us = 0;
-  if (*sessions) {
-    if (customer.empty() && agent.empty()) {
-      std::fprintf(stderr,
-                   "switchboard-admin sessions: give --tenant and --customer, or --agent\n");
-      return 2;
-    }
-    for (auto [text, out, name] : {std::make_tuple(&from_text, &from_us, "--from"),
-                                   std::make_tuple(&to_text, &to_us, "--to")}) {
+  if (*sessions && customer.empty() && agent.empty()) {
+    std::fprintf(stderr, "switchboard-admin sessions: give --tenant and --customer, or --agent\n");
+    return 2;
+  }
+  if (*qa || *staffing) {
+    from_text = since_text;
+    to_text = until_text;
+  }
+  {
+    for (auto [text, out, name] :
+         {std::make_tuple(&from_text, &from_us, *sessions ? "--from" : "--since"),
+          std::make_tuple(&to_text, &to_us, *sessions ? "--to" : "--until")}) {
       if (text->empty()) {
         continue;
       }
@@ -392,6 +567,105 @@ int main(int argc, char** argv) {
       }
       *out = *t;
     }
+  }
+
+  if (*staffing) {
+    if (json) {
+      format = "json";
+    }
+    std::vector<switchboard::planning::HourDemand> hours;
+    if (arrivals_csv.empty() == from_broker.empty()) {
+      std::fprintf(stderr,
+                   "switchboard-admin staffing: give --arrivals-csv FILE or --from-broker "
+                   "ENDPOINT\n");
+      return 2;
+    }
+    if (!arrivals_csv.empty()) {
+      std::stringstream text;
+      if (arrivals_csv == "-") {
+        text << std::cin.rdbuf();
+      } else {
+        std::ifstream file(arrivals_csv);
+        if (!file) {
+          std::fprintf(stderr, "switchboard-admin staffing: cannot read '%s'\n",
+                       arrivals_csv.c_str());
+          return 2;
+        }
+        text << file.rdbuf();
+      }
+      auto parsed = switchboard::planning::ParseArrivalsCsv(text.str());
+      if (!parsed.ok()) {
+        std::fprintf(stderr, "switchboard-admin staffing: %s: %s\n", arrivals_csv.c_str(),
+                     parsed.status().message().c_str());
+        return 2;
+      }
+      for (auto& h : *parsed) {
+        if (queue.empty() || h.queue == queue) {
+          hours.push_back(std::move(h));
+        }
+      }
+    } else {
+      constexpr int64_t kHourUs = int64_t{3600} * 1'000'000;
+      constexpr int64_t kMaxHours = 24 * 366;
+      if (from_us <= 0 || to_us <= from_us) {
+        std::fprintf(stderr,
+                     "switchboard-admin staffing: --from-broker needs --since and a later "
+                     "--until\n");
+        return 2;
+      }
+      const int64_t first_hour = from_us - from_us % kHourUs;
+      if ((to_us - first_hour) / kHourUs > kMaxHours) {
+        std::fprintf(stderr, "switchboard-admin staffing: plan at most %lld hours at once\n",
+                     static_cast<long long>(kMaxHours));
+        return 2;
+      }
+      AdminOptions options;
+      options.client_id = client_id;
+      options.connect_timeout = std::chrono::milliseconds(timeout_ms);
+      auto admin = Admin::Connect(from_broker, options);
+      if (!admin.ok()) {
+        return Fail(admin.error().ToString());
+      }
+      std::map<std::pair<int64_t, std::string>, uint64_t> counts;
+      std::set<std::string> queues;
+      if (!queue.empty()) {
+        queues.insert(queue);
+      }
+      std::string next;
+      for (bool more = true; more;) {
+        auto page = admin->Arrivals(queue, from_us, to_us, next, kMaxPage,
+                                    std::chrono::milliseconds(timeout_ms));
+        if (!page.ok()) {
+          return Fail("arrivals: " + page.error().ToString());
+        }
+        for (const HourlyArrivals& h : page->hours) {
+          counts[{h.hour_start_us, h.queue}] = h.arrivals;
+          queues.insert(h.queue);
+        }
+        next = page->next_cursor;
+        more = page->more;
+      }
+      // Every hour of the period for every queue: an hour without arrivals needs no one.
+      for (int64_t hour = first_hour; hour < to_us; hour += kHourUs) {
+        for (const std::string& q : queues) {
+          auto it = counts.find({hour, q});
+          hours.push_back({FormatHour(hour), q,
+                           static_cast<double>(it == counts.end() ? 0 : it->second), 0});
+        }
+      }
+      if (queues.empty()) {
+        std::fprintf(stderr,
+                     "switchboard-admin staffing: the broker counted no arrivals in that "
+                     "period\n");
+      }
+    }
+    auto plan = switchboard::planning::PlanStaffing(hours, target);
+    if (!plan.ok()) {
+      std::fprintf(stderr, "switchboard-admin staffing: %s\n", plan.status().message().c_str());
+      return 2;
+    }
+    PrintStaffing(*plan, target, format);
+    return 0;
   }
 
   AdminOptions options;
@@ -433,16 +707,19 @@ int main(int argc, char** argv) {
 
   std::vector<SessionSummary> found;
   bool more = true;
-  while (more && (sessions_limit == 0 || found.size() < sessions_limit)) {
+  const uint32_t limit = *qa ? qa_limit : sessions_limit;
+  while (more && (limit == 0 || found.size() < limit)) {
     uint32_t ask = page_size;
-    if (sessions_limit != 0) {
-      ask = std::min<uint32_t>(ask, sessions_limit - static_cast<uint32_t>(found.size()));
+    if (limit != 0) {
+      ask = std::min<uint32_t>(ask, limit - static_cast<uint32_t>(found.size()));
     }
-    auto page = agent.empty() ? admin->SessionsOfCustomer(tenant, customer, from_us, to_us, cursor,
-                                                          ask, timeout)
-                              : admin->SessionsOfAgent(agent, from_us, to_us, cursor, ask, timeout);
+    auto page =
+        *qa ? admin->QaSessions(from_us, to_us, recheck, cursor, ask, timeout)
+        : agent.empty()
+            ? admin->SessionsOfCustomer(tenant, customer, from_us, to_us, cursor, ask, timeout)
+            : admin->SessionsOfAgent(agent, from_us, to_us, cursor, ask, timeout);
     if (!page.ok()) {
-      return Fail("sessions: " + page.error().ToString());
+      return Fail(std::string(*qa ? "qa" : "sessions") + ": " + page.error().ToString());
     }
     for (SessionSummary& s : page->sessions) {
       found.push_back(std::move(s));
@@ -457,6 +734,10 @@ int main(int argc, char** argv) {
     PrintSessionsJson(found, cursor, more);
   } else {
     PrintSessionsText(found, cursor, more);
+    if (*qa && !found.empty()) {
+      std::printf("(read one with: switchboard-admin transcript --session %llu)\n",
+                  static_cast<unsigned long long>(found.front().session_id));
+    }
   }
   return 0;
 }

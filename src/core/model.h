@@ -127,6 +127,25 @@ struct Counters {
   bool operator==(const Counters&) const = default;
 };
 
+// Contacts that entered `queue` in the hour starting at `hour` (microseconds since the Unix
+// epoch, a multiple of an hour): added to the stored hourly count.
+struct ArrivalCount {
+  std::string queue;
+  TimePoint hour = 0;
+  uint64_t count = 0;
+
+  bool operator==(const ArrivalCount&) const = default;
+};
+
+// A closed session picked for quality inspection (and maybe a re-check), indexed by close time.
+struct QaFlag {
+  SessionId session_id = 0;
+  TimePoint closed_at = 0;
+  bool recheck = false;
+
+  bool operator==(const QaFlag&) const = default;
+};
+
 // Everything one loop turn changed, to be committed to the store in one write batch before
 // anything of the turn is acknowledged or sent.
 struct Mutations {
@@ -136,10 +155,13 @@ struct Mutations {
   std::vector<DeliveryId> delivered;      // outbox entries acknowledged: remove
   std::vector<ClientMark> marks;          // upserts
   std::optional<Counters> counters;       // set when any counter moved
+  // Filled in by the engine from the above before the commit (engine/turn_records.h).
+  std::vector<ArrivalCount> arrivals;     // added to the hourly arrival counts
+  std::vector<QaFlag> qa_flags;           // closed sessions picked for inspection
 
   bool empty() const {
     return sessions.empty() && entries.empty() && deliveries.empty() && delivered.empty() &&
-           marks.empty() && !counters.has_value();
+           marks.empty() && !counters.has_value() && arrivals.empty() && qa_flags.empty();
   }
   void Clear() {
     sessions.clear();
@@ -148,6 +170,8 @@ struct Mutations {
     delivered.clear();
     marks.clear();
     counters.reset();
+    arrivals.clear();
+    qa_flags.clear();
   }
 };
 

@@ -45,6 +45,9 @@ Status Answer(protocol::FrameBuilder& b, uint64_t request_id, Status st) {
   return Status(code, std::move(reason));
 }
 
+void AddSessionsPage(uint64_t request_id, const store::SessionPage& page,
+                     protocol::FrameBuilder& b);
+
 Status AnswerTranscript(const wire::TranscriptRequest& r, store::Store& store, size_t budget,
                         protocol::FrameBuilder& b) {
   auto page =
@@ -91,13 +94,19 @@ Status AnswerSessions(const wire::SessionsRequest& r, store::Store& store, size_
   if (!page.ok()) {
     return Answer(b, r.request_id(), page.status());
   }
+  AddSessionsPage(r.request_id(), *page, b);
+  return Status::Ok();
+}
+
+void AddSessionsPage(uint64_t request_id, const store::SessionPage& page,
+                     protocol::FrameBuilder& b) {
   auto& fbb = b.fbb();
   auto optional = [&fbb](const std::string& s) {
     return s.empty() ? flatbuffers::Offset<flatbuffers::String>() : fbb.CreateString(s);
   };
   std::vector<flatbuffers::Offset<wire::SessionSummary>> items;
-  items.reserve(page->sessions.size());
-  for (const core::Session& s : page->sessions) {
+  items.reserve(page.sessions.size());
+  for (const core::Session& s : page.sessions) {
     auto s_tenant = optional(s.tenant);
     auto s_customer = optional(s.customer_id);
     auto s_agent = optional(s.agent_id);
@@ -109,9 +118,41 @@ Status AnswerSessions(const wire::SessionsRequest& r, store::Store& store, size_
                                                ToWire(s.disposition), s.transcript_size, s_topic));
   }
   auto sessions = fbb.CreateVector(items);
-  auto next_cursor = optional(page->next_cursor);
-  auto body = wire::CreateSessionsPage(fbb, r.request_id(), sessions, next_cursor, page->more);
+  auto next_cursor = optional(page.next_cursor);
+  auto body = wire::CreateSessionsPage(fbb, request_id, sessions, next_cursor, page.more);
   b.Add(0, wire::Body::SessionsPage, body.Union());
+}
+
+Status AnswerQaSessions(const wire::QaSessionsRequest& r, store::Store& store, size_t budget,
+                        protocol::FrameBuilder& b) {
+  auto page = store.QaSessions(r.recheck(), r.from_us(), r.to_us(), Str(r.cursor()),
+                               PageLimit(r.limit()), budget);
+  if (!page.ok()) {
+    return Answer(b, r.request_id(), page.status());
+  }
+  AddSessionsPage(r.request_id(), *page, b);
+  return Status::Ok();
+}
+
+Status AnswerArrivals(const wire::ArrivalsRequest& r, store::Store& store, size_t budget,
+                      protocol::FrameBuilder& b) {
+  auto page = store.ArrivalCounts(Str(r.queue()), r.from_us(), r.to_us(), Str(r.cursor()),
+                                  PageLimit(r.limit()), budget);
+  if (!page.ok()) {
+    return Answer(b, r.request_id(), page.status());
+  }
+  auto& fbb = b.fbb();
+  std::vector<flatbuffers::Offset<wire::HourlyArrivals>> items;
+  items.reserve(page->hours.size());
+  for (const store::ArrivalsHour& h : page->hours) {
+    auto queue = fbb.CreateString(h.queue);
+    items.push_back(wire::CreateHourlyArrivals(fbb, queue, h.hour, h.count));
+  }
+  auto hours = fbb.CreateVector(items);
+  auto next_cursor = page->next_cursor.empty() ? flatbuffers::Offset<flatbuffers::String>()
+                                               : fbb.CreateString(page->next_cursor);
+  auto body = wire::CreateArrivalsPage(fbb, r.request_id(), hours, next_cursor, page->more);
+  b.Add(0, wire::Body::ArrivalsPage, body.Union());
   return Status::Ok();
 }
 
@@ -121,6 +162,12 @@ uint64_t RequestId(const wire::Envelope& env) {
   }
   if (const auto* s = env.body_as_SessionsRequest()) {
     return s->request_id();
+  }
+  if (const auto* q = env.body_as_QaSessionsRequest()) {
+    return q->request_id();
+  }
+  if (const auto* a = env.body_as_ArrivalsRequest()) {
+    return a->request_id();
   }
   return 0;
 }
@@ -133,8 +180,8 @@ Status AnswerAdminRequest(const wire::Envelope& env, core::Role role, store::Sto
   if (role != core::Role::kAdmin && role != core::Role::kService) {
     return Answer(b, request_id,
                   Status(Code::kWrongRole,
-                         "only an admin or service client may look up transcripts and "
-                         "sessions; this client signed in as " +
+                         "only an admin or service client may look up transcripts, sessions "
+                         "and arrival counts; this client signed in as " +
                              std::string(core::RoleName(role))));
   }
   if (env.seq() != 0) {
@@ -149,6 +196,12 @@ Status AnswerAdminRequest(const wire::Envelope& env, core::Role role, store::Sto
   }
   if (const auto* s = env.body_as_SessionsRequest()) {
     return AnswerSessions(*s, store, budget, b);
+  }
+  if (const auto* q = env.body_as_QaSessionsRequest()) {
+    return AnswerQaSessions(*q, store, budget, b);
+  }
+  if (const auto* a = env.body_as_ArrivalsRequest()) {
+    return AnswerArrivals(*a, store, budget, b);
   }
   return Answer(b, request_id, Status(Code::kInternal, "not an admin request"));
 }

@@ -1,6 +1,7 @@
-// Admin lookups for quality inspection: a session's transcript, and the sessions of a
-// customer or of an agent over a time range, page by page (TranscriptRequest and
-// SessionsRequest in schemas/wire.fbs).
+// Admin lookups for quality inspection and staffing: a session's transcript, the sessions of
+// a customer or of an agent over a time range, the sessions sampled for inspection, and the
+// hourly arrival counts, page by page (TranscriptRequest, SessionsRequest, QaSessionsRequest
+// and ArrivalsRequest in schemas/wire.fbs).
 //
 // The engine hands each request here as it drains it and sends the answer to the peer with
 // the turn's other direct replies. Requests read the store directly: they see what was
@@ -26,7 +27,7 @@ namespace switchboard::engine {
 constexpr uint32_t kMaxAdminPageItems = 1000;
 constexpr uint32_t kDefaultAdminPageItems = 100;  // for a request with limit 0
 
-// Answers `env` (a TranscriptRequest or SessionsRequest) from `role`'s client: appends one
+// Answers `env` (one of the admin requests above) from `role`'s client: appends one
 // envelope to `b`, the page or an Error with ref_seq 0 and the request's request_id. Only
 // roles Admin and Service may ask (WrongRole otherwise); requests carry seq 0 (BadRequest
 // otherwise, naming the seq). Returns Ok for a page, else the error that was answered (for

@@ -86,6 +86,7 @@ Result<std::string> Engine::Start() {
       return st;
     }
   }
+  counted_queue_seq_ = recovered->counters.next_queue_seq;
   const size_t sessions = recovered->open_sessions.size();
   const size_t outbox = recovered->outbox.size();
   core_.Restore(std::move(recovered).value(), clock_.Now());
@@ -274,7 +275,9 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
       core_.OnDeliveryAck(client, env.body_as_Ack()->up_to());
       return;
     case wire::Body::TranscriptRequest:
-    case wire::Body::SessionsRequest: {
+    case wire::Body::SessionsRequest:
+    case wire::Body::QaSessionsRequest:
+    case wire::Body::ArrivalsRequest: {
       // Reads committed data only: this turn's changes are not in the answer (admin.h).
       protocol::FrameBuilder b(16 * 1024);
       Status st =
@@ -365,6 +368,7 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::Deliver:
     case wire::Body::TranscriptPage:
     case wire::Body::SessionsPage:
+    case wire::Body::ArrivalsPage:
       st = Status(Code::kWrongRole, "only the broker sends " +
                                         std::string(protocol::BodyName(type)));
       core_.Reject(client, seq, st);
@@ -422,11 +426,15 @@ Status Engine::Commit() {
   if (out.mutations.empty()) {
     return Status::Ok();
   }
+  AddTurnRecords(&out.mutations, counted_queue_seq_, config_.qa);
   const auto t0 = std::chrono::steady_clock::now();
   store::CommitStats stats;
   Status st = store_.Commit(out.mutations, &stats);
   if (!st.ok()) {
     return st;
+  }
+  if (out.mutations.counters.has_value()) {
+    counted_queue_seq_ = out.mutations.counters->next_queue_seq;
   }
   if (metrics_ != nullptr) {
     metrics_->store_commit_seconds.Observe(Seconds(std::chrono::steady_clock::now() - t0));

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "core/broker_core.h"
+#include "engine/turn_records.h"
 #include "metrics/broker_metrics.h"
 #include "protocol/codec.h"
 #include "protocol/frame.h"
@@ -38,6 +39,7 @@ struct EngineConfig {
   Micros wal_sync_interval = 1 * kSeconds;  // fast mode: the WAL is fsynced this often
   bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
   Micros drain_time = 1 * kSeconds;    // after a stop: serve open sessions this long, then exit
+  QaRates qa;                          // quality-inspection sampling of closed sessions
 };
 
 class Engine {
@@ -78,6 +80,8 @@ class Engine {
   store::Store& store_;
   metrics::BrokerMetrics* metrics_;
   const Clock& clock_;
+  // The core's next_queue_seq as of the last commit: contact numbers at or above it are new.
+  uint64_t counted_queue_seq_ = 1;
   core::BrokerCore core_;
 
   zmq::context_t context_{1};

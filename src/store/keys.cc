@@ -113,6 +113,32 @@ std::string IndexValue(TimePoint closed_at) {
   return value;
 }
 
+std::string QaKey(char prefix, TimePoint closed_at, core::SessionId session_id) {
+  return std::string(1, prefix) + IndexSuffix(closed_at, session_id);
+}
+
+std::string ArrivalsKey(TimePoint hour, std::string_view queue) {
+  std::string key;
+  key.reserve(9 + queue.size());
+  key.push_back(kArrivalsPrefix);
+  AppendBigEndian64(&key, TimeBits(hour));
+  key.append(queue);
+  return key;
+}
+
+TimePoint HourOf(TimePoint t) { return t < 0 ? 0 : t - t % kHour; }
+
+std::optional<ArrivalsKeyParts> DecodeArrivalsKey(std::string_view key) {
+  if (key.size() < 9 || key[0] != kArrivalsPrefix) {
+    return std::nullopt;
+  }
+  const uint64_t hour = ReadBigEndian(key.substr(1, 8));
+  if (hour > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return ArrivalsKeyParts{static_cast<TimePoint>(hour), key.substr(9)};
+}
+
 std::optional<std::string> PrefixEnd(std::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {
@@ -142,16 +168,19 @@ std::optional<TranscriptKeyParts> DecodeTranscriptKey(std::string_view key) {
 }
 
 std::optional<IndexKeyParts> DecodeIndexKey(std::string_view key) {
-  if (key.empty() || (key[0] != kCustomerIndexPrefix && key[0] != kAgentIndexPrefix)) {
+  if (key.empty() || (key[0] != kCustomerIndexPrefix && key[0] != kAgentIndexPrefix &&
+                       key[0] != kQaPrefix && key[0] != kRecheckPrefix)) {
     return std::nullopt;
   }
   IndexKeyParts parts{key[0], {}, {}, 0, 0};
   std::string_view rest = key.substr(1);
-  std::optional<std::string_view> first = TakeLengthPrefixed(&rest);
-  if (!first.has_value()) {
-    return std::nullopt;
+  if (parts.kind == kCustomerIndexPrefix || parts.kind == kAgentIndexPrefix) {
+    std::optional<std::string_view> first = TakeLengthPrefixed(&rest);
+    if (!first.has_value()) {
+      return std::nullopt;
+    }
+    parts.first = *first;
   }
-  parts.first = *first;
   if (parts.kind == kCustomerIndexPrefix) {
     std::optional<std::string_view> second = TakeLengthPrefixed(&rest);
     if (!second.has_value()) {
@@ -220,6 +249,19 @@ std::string DescribeKey(std::string_view key) {
         AppendQuoted(&out, parts->second);
       }
       out += "/" + std::to_string(parts->time) + "/" + std::to_string(parts->session_id);
+      return out;
+    }
+  }
+  if (prefix == kQaPrefix || prefix == kRecheckPrefix) {
+    if (auto parts = DecodeIndexKey(key)) {
+      return std::string(1, prefix) + "/" + std::to_string(parts->time) + "/" +
+             std::to_string(parts->session_id);
+    }
+  }
+  if (prefix == kArrivalsPrefix) {
+    if (auto parts = DecodeArrivalsKey(key)) {
+      std::string out = "H/" + std::to_string(parts->hour) + "/";
+      AppendQuoted(&out, parts->queue);
       return out;
     }
   }

@@ -28,6 +28,14 @@ constexpr char kCustomerIndexPrefix = 'C';  // + tenant + customer_id + created_
 constexpr char kAgentIndexPrefix = 'A';     // + agent_id + answered_at(8) + session_id(8)
 // Bytes after an index key's prefix: time(8) + session_id(8).
 constexpr size_t kIndexSuffixBytes = 16;
+// Quality inspection: closed sessions sampled for QA, and those picked again for a re-check
+// (also under `Q`), by close time. Value: empty.
+constexpr char kQaPrefix = 'Q';       // + closed_at(8) + session_id(8)
+constexpr char kRecheckPrefix = 'R';  // + closed_at(8) + session_id(8)
+// Hourly arrivals: contacts that entered a queue in an hour. Value: the count (8, big-endian),
+// written as RocksDB merge operands that add up (counts.h).
+constexpr char kArrivalsPrefix = 'H';  // + hour(8) + queue (raw bytes)
+constexpr Micros kHour = int64_t{3600} * kSeconds;
 
 std::string SessionKey(core::SessionId id);
 std::string OpenKey(core::SessionId id);
@@ -44,6 +52,12 @@ std::string AgentIndexPrefix(std::string_view agent_id);
 std::string IndexSuffix(TimePoint time, core::SessionId session_id);
 // An index key's value: empty for 0 (open), else closed_at(8).
 std::string IndexValue(TimePoint closed_at);
+// A `Q` or `R` key (`prefix`).
+std::string QaKey(char prefix, TimePoint closed_at, core::SessionId session_id);
+// An `H` key; `hour` is the hour's start (a multiple of kHour).
+std::string ArrivalsKey(TimePoint hour, std::string_view queue);
+// The start of the hour `t` falls in (0 for t < 0).
+TimePoint HourOf(TimePoint t);
 
 // The smallest key greater than every key starting with `prefix`, or nullopt if there is
 // none (`prefix` empty or all 0xff). An exclusive upper bound for a prefix scan.
@@ -57,20 +71,27 @@ struct TranscriptKeyParts {
   uint32_t index;
 };
 std::optional<TranscriptKeyParts> DecodeTranscriptKey(std::string_view key);
-// `C` and `A` keys: checks every length prefix and the total length.
+// `C`, `A`, `Q` and `R` keys: checks every length prefix and the total length.
 struct IndexKeyParts {
-  char kind;                // kCustomerIndexPrefix or kAgentIndexPrefix
-  std::string_view first;   // tenant, or agent_id
-  std::string_view second;  // customer_id; empty for `A`
-  TimePoint time;           // created_at, or answered_at
+  char kind;                // kCustomerIndexPrefix, kAgentIndexPrefix, kQaPrefix, kRecheckPrefix
+  std::string_view first;   // tenant, or agent_id; empty for `Q` and `R`
+  std::string_view second;  // customer_id; empty for the others
+  TimePoint time;           // created_at, answered_at, or closed_at (`Q`, `R`)
   core::SessionId session_id;
 };
 std::optional<IndexKeyParts> DecodeIndexKey(std::string_view key);
+// `H` keys.
+struct ArrivalsKeyParts {
+  TimePoint hour;
+  std::string_view queue;
+};
+std::optional<ArrivalsKeyParts> DecodeArrivalsKey(std::string_view key);
 // An index value: 0 for empty (open), closed_at for 8 bytes, nullopt otherwise.
 std::optional<TimePoint> DecodeIndexValue(std::string_view value);
 
 // A readable, unambiguous form of a key for error messages: "s/42", "t/42/3",
 // "c/\"adapter-1\"", "C/\"acme\"/\"c-1\"/1700000000000000/42", "A/\"agent-7\"/<time>/42",
+// "Q/<time>/42", "H/<hour>/\"default\"",
 // otherwise the prefix character and the rest in hex ("x/00ff").
 std::string DescribeKey(std::string_view key);
 

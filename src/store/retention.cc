@@ -43,6 +43,13 @@ class RetentionFilter final : public rocksdb::CompactionFilter {
                    std::string_view(existing_value.data(), existing_value.size()), cutoff_);
   }
 
+  // Hourly counts are merge operands until compaction folds them: each expires on its own.
+  bool FilterMergeOperand(int /*level*/, const rocksdb::Slice& key,
+                          const rocksdb::Slice& operand) const override {
+    return Expired(std::string_view(key.data(), key.size()),
+                   std::string_view(operand.data(), operand.size()), cutoff_);
+  }
+
   const char* Name() const override { return "switchboard.RetentionFilter"; }
 
  private:
@@ -97,6 +104,15 @@ bool Expired(std::string_view key, std::string_view value, TimePoint cutoff) {
         return false;
       }
       return (*closed_at != 0 ? *closed_at : parts->time) < cutoff;
+    }
+    case keys::kQaPrefix:
+    case keys::kRecheckPrefix: {
+      const std::optional<keys::IndexKeyParts> parts = keys::DecodeIndexKey(key);
+      return parts.has_value() && parts->time < cutoff;
+    }
+    case keys::kArrivalsPrefix: {
+      const std::optional<keys::ArrivalsKeyParts> parts = keys::DecodeArrivalsKey(key);
+      return parts.has_value() && parts->hour <= cutoff - keys::kHour;
     }
     default:
       return false;  // `o`, `d`, `c`, `m` and anything unknown

@@ -7,7 +7,10 @@
 //   `s` records of closed sessions whose closed_at is before the cutoff;
 //   `C` and `A` index keys of closed sessions whose closed_at (the key's value) is, and of
 //       open sessions whose created_at / answered_at (in the key) is (so does the `A` key of
-//       an agent whose session moved on to another agent: it keeps its open value).
+//       an agent whose session moved on to another agent: it keeps its open value);
+//   `Q` and `R` quality-inspection keys whose closed_at (in the key) is before the cutoff,
+//       with the session they name;
+//   `H` hourly arrival counts of hours that ended before the cutoff (each merge operand too).
 // Never `o`, `d`, `c`, `m` keys, nor the `s` record of an open session. A record that does not
 // decode is kept (Recover and the readers report it). A `t` entry cannot tell whether its
 // session is still open, so a session open longer than the retention period loses its oldest

@@ -18,6 +18,7 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
+#include "store/counts.h"
 #include "store/keys.h"
 #include "store/retention.h"
 #include "store_generated.h"
@@ -432,8 +433,9 @@ std::string EncodeCursor(std::string_view suffix) {
   return out;
 }
 
-std::optional<std::string> DecodeCursor(std::string_view cursor) {
-  if (cursor.size() != 2 * keys::kIndexSuffixBytes) {
+// Lower-case hex (as EncodeCursor writes) back to bytes; nullopt if it is not.
+std::optional<std::string> DecodeHex(std::string_view cursor) {
+  if (cursor.size() % 2 != 0) {
     return std::nullopt;
   }
   auto nibble = [](char c) -> int {
@@ -456,6 +458,13 @@ std::optional<std::string> DecodeCursor(std::string_view cursor) {
     out += static_cast<char>((hi << 4) | lo);
   }
   return out;
+}
+
+std::optional<std::string> DecodeCursor(std::string_view cursor) {
+  if (cursor.size() != 2 * keys::kIndexSuffixBytes) {
+    return std::nullopt;
+  }
+  return DecodeHex(cursor);
 }
 
 // Memtable insert hints: RocksDB remembers where the last key of each "prefix" went and
@@ -509,6 +518,26 @@ size_t EstimateBytes(const core::TranscriptEntry& e) {
   return 96 + e.agent_id.size() + e.text.size();
 }
 
+// The quality-inspection keys and hourly arrival counts of a turn, into its batch. Keeps the
+// first failure in `*s`.
+void PutTurnRecords(const core::Mutations& m, rocksdb::WriteBatch& batch, rocksdb::Status* s) {
+  for (const core::QaFlag& flag : m.qa_flags) {
+    if (s->ok()) {
+      *s = batch.Put(keys::QaKey(keys::kQaPrefix, flag.closed_at, flag.session_id),
+                     rocksdb::Slice());
+    }
+    if (s->ok() && flag.recheck) {
+      *s = batch.Put(keys::QaKey(keys::kRecheckPrefix, flag.closed_at, flag.session_id),
+                     rocksdb::Slice());
+    }
+  }
+  for (const core::ArrivalCount& a : m.arrivals) {
+    if (s->ok() && a.count > 0) {
+      *s = batch.Merge(keys::ArrivalsKey(a.hour, a.queue), EncodeCount(a.count));
+    }
+  }
+}
+
 // Raises `*counter` to at least seen + 1 (saturating).
 void AtLeastAbove(uint64_t* counter, uint64_t seen) {
   if (seen == UINT64_MAX) {
@@ -552,6 +581,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   table_options.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // for GetSession
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  db_options.merge_operator = NewCountMergeOperator();  // hourly arrival counts
   if (options.retention > 0) {
     std::function<TimePoint()> now_us = options.now_us;
     if (!now_us) {
@@ -678,6 +708,7 @@ Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
     BuildCounters(fbb, *m.counters);
     put_record(std::string(keys::kCountersKey));
   }
+  PutTurnRecords(m, batch, &s);
   if (!s.ok()) {
     return Fail("commit failed building the write batch", s.ToString());
   }
@@ -1035,6 +1066,88 @@ Status Store::CompactAll() {
     return Status(Code::kStoreFailure, "compaction failed: " + s.ToString());
   }
   return Status::Ok();
+}
+
+}  // namespace switchboard::store
+
+namespace switchboard::store {
+
+Result<SessionPage> Store::QaSessions(bool recheck, TimePoint from_us, TimePoint to_us,
+                                      std::string_view cursor, uint32_t limit, size_t max_bytes) {
+  return ReadIndexPage(std::string(1, recheck ? keys::kRecheckPrefix : keys::kQaPrefix), from_us,
+                       to_us, cursor, limit, max_bytes);
+}
+
+Result<ArrivalsPage> Store::ArrivalCounts(std::string_view queue, TimePoint from_us,
+                                          TimePoint to_us, std::string_view cursor,
+                                          uint32_t limit, size_t max_bytes) {
+  if (limit == 0) {
+    return Status(Code::kBadRequest, "a page needs a limit of at least 1");
+  }
+  if (to_us > 0 && to_us < from_us) {
+    return Status(Code::kBadRequest, "the time range ends (to " + std::to_string(to_us) +
+                                         ") before it starts (from " + std::to_string(from_us) +
+                                         ")");
+  }
+  const std::string prefix(1, keys::kArrivalsPrefix);
+  std::string start = keys::ArrivalsKey(keys::HourOf(from_us), "");
+  if (!cursor.empty()) {
+    // The cursor is the hex of the next key after its prefix: hour(8) + queue.
+    std::optional<std::string> suffix = DecodeHex(cursor);
+    if (!suffix.has_value() || suffix->size() < 8) {
+      return Status(Code::kBadRequest,
+                    "malformed cursor of " + std::to_string(cursor.size()) +
+                        " bytes (pass back a next_cursor as it came)");
+    }
+    start = std::max(start, prefix + *suffix);
+  }
+  const std::string end = to_us > 0 ? keys::ArrivalsKey(to_us, "")
+                                    : keys::PrefixEnd(prefix).value();
+
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  rocksdb::Slice upper_bound(end);
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  // Keys of other queues are skipped; a page reads a bounded number of them.
+  const size_t max_keys = size_t{limit} * kIndexKeysPerItem + kIndexKeysSlack;
+  ArrivalsPage page;
+  size_t keys_read = 0;
+  size_t bytes = 0;
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    const std::optional<keys::ArrivalsKeyParts> parts = keys::DecodeArrivalsKey(key);
+    if (!parts.has_value()) {
+      return Corrupt(key, "malformed key");
+    }
+    if (page.hours.size() >= limit || keys_read >= max_keys) {
+      page.more = true;
+      page.next_cursor = EncodeCursor(key.substr(1));
+      break;
+    }
+    ++keys_read;
+    if (!queue.empty() && parts->queue != queue) {
+      continue;
+    }
+    const std::optional<uint64_t> count =
+        DecodeCount(std::string_view(it->value().data(), it->value().size()));
+    if (!count.has_value()) {
+      return Corrupt(key, "not an 8-byte count");
+    }
+    const size_t size = 64 + parts->queue.size();  // an upper bound of its encoded size
+    if (!page.hours.empty() && bytes + size > max_bytes) {
+      page.more = true;
+      page.next_cursor = EncodeCursor(key.substr(1));
+      break;
+    }
+    bytes += size;
+    page.hours.push_back(ArrivalsHour{std::string(parts->queue), parts->hour, *count});
+  }
+  if (!it->status().ok()) {
+    return ReadError(start, it->status());
+  }
+  return page;
 }
 
 }  // namespace switchboard::store

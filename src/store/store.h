@@ -1,5 +1,6 @@
 // Store: switchboard's durable state in RocksDB (sessions, transcripts, outbox, client
-// marks, counters, and the indexes of sessions by customer and by agent). Key layout and
+// marks, counters, the indexes of sessions by customer, by agent and of those sampled for
+// quality inspection, and hourly arrival counts per queue). Key layout and
 // record format: docs/architecture.md, "Store".
 //
 // Retention: transcript entries and closed sessions older than Options::retention are
@@ -50,7 +51,8 @@ struct Options {
   rocksdb::Env* env = nullptr;
   // How long history is kept, in microseconds; 0 keeps everything forever. Default 30 days.
   // Compaction drops transcript entries whose `at` is older than now - retention, closed
-  // sessions whose closed_at is, and index keys of either. Never the open set, the outbox,
+  // sessions whose closed_at is, index keys of either, and hourly arrival counts of hours that
+  // ended before then. Never the open set, the outbox,
   // client marks, counters, nor the record of an open session. A transcript entry cannot tell
   // whether its session is still open: a session open for longer than the retention (rare:
   // sessions close in minutes to days) loses its oldest entries. Expired data goes with the
@@ -75,6 +77,22 @@ struct TranscriptPage {
   std::vector<core::TranscriptEntry> entries;
   uint32_t next_index = 0;  // the after_index of the next page: last index + 1
   bool more = false;        // more entries exist after this page
+};
+
+// One hour's count of contacts that entered a queue.
+struct ArrivalsHour {
+  std::string queue;
+  TimePoint hour = 0;  // the hour's start, microseconds since the Unix epoch
+  uint64_t count = 0;
+
+  bool operator==(const ArrivalsHour&) const = default;
+};
+
+// A page of hourly arrival counts, by hour then queue.
+struct ArrivalsPage {
+  std::vector<ArrivalsHour> hours;
+  std::string next_cursor;  // as SessionPage
+  bool more = false;
 };
 
 // Size of one Commit's write batch, for metrics.
@@ -102,6 +120,8 @@ class Store {
   // receives the batch's data size and its number of puts and deletes (zeros if nothing was
   // written). With each session it puts one index key, or two: the customer's while the
   // session is not active, the agent's while one holds it, both (with closed_at) once closed.
+  // Each of m.qa_flags puts a `Q` key (and an `R` key for a re-check); each of m.arrivals adds
+  // its count to the hour's stored count.
   Status Commit(const core::Mutations& m, CommitStats* stats = nullptr);
 
   // fsyncs the WAL (fast mode's background sync). Safe to call from another thread, also
@@ -144,6 +164,20 @@ class Store {
   // session has no record (never stored, or expired).
   Result<TranscriptPage> GetTranscriptPage(core::SessionId id, uint32_t after_index, uint32_t limit,
                                            size_t max_bytes = SIZE_MAX);
+
+  // The closed sessions sampled for quality inspection (with `recheck`: only those picked for
+  // a re-check) whose closed_at is in [from_us, to_us), by close time then session id; as
+  // SessionsOfCustomer otherwise (cursor, limits, failures). Sessions whose record expired are
+  // skipped.
+  Result<SessionPage> QaSessions(bool recheck, TimePoint from_us, TimePoint to_us,
+                                 std::string_view cursor, uint32_t limit,
+                                 size_t max_bytes = SIZE_MAX);
+  // The hourly arrival counts of `queue` (empty: every queue) for the hours that overlap
+  // [from_us, to_us) (to_us <= 0: no end), by hour then queue; hours without arrivals are
+  // absent. `cursor`, `limit` and `max_bytes` as SessionsOfCustomer; fails as it does.
+  Result<ArrivalsPage> ArrivalCounts(std::string_view queue, TimePoint from_us, TimePoint to_us,
+                                     std::string_view cursor, uint32_t limit,
+                                     size_t max_bytes = SIZE_MAX);
 
   // For tests: flushes and compacts the whole key range down to the last level, so that the
   // retention filter sees every record. Fails with kStoreFailure (RocksDB's reason).

@@ -1,12 +1,14 @@
 // Admin lookups against the real broker process: a few conversations through the client
 // library, then an Admin fetches a transcript page by page and the sessions of a customer
 // and of an agent over time ranges with small pages; other roles get WrongRole; and the
-// switchboard-admin tool prints the same.
+// switchboard-admin tool prints the same. Then the sessions sampled for quality inspection
+// and the hourly arrival counts, across a restart, and the tool's qa and staffing commands.
 #include "switchboard/client/admin.h"
 
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -19,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <zmq.hpp>
 
+#include "core/qa_sampling.h"
 #include "protocol/frame.h"
 #include "support/broker_process.h"
 #include "support/temp_dir.h"
@@ -512,6 +515,199 @@ TEST_F(AdminTest, ToolPrintsTranscriptsAndFollowsCursorsUpToItsLimit) {
   EXPECT_NE(out.find("UnknownSession"), std::string::npos) << out;
   out.clear();
   EXPECT_EQ(RunTool(connect + " sessions --agent a --from yesterday", &out), 2) << out;
+}
+
+// Sampling at 50% (and re-checking half of those) so that a handful of sessions shows both.
+class AdminQaTest : public AdminTest {
+ protected:
+  std::vector<std::string> BrokerArgs() const override {
+    return {"--heartbeat-ms", "100", "--qa-sample-rate", "0.5", "--qa-recheck-rate", "0.5"};
+  }
+
+  // The ids among `closed` that the broker's rule picks (at least `want`).
+  static std::vector<uint64_t> Expected(const std::vector<uint64_t>& closed, core::QaPick want) {
+    std::vector<uint64_t> ids;
+    for (uint64_t id : closed) {
+      const core::QaPick pick = core::PickForQa(id, 0.5, 0.5);
+      if (pick == core::QaPick::kRecheck || (want == core::QaPick::kSampled && pick == want)) {
+        ids.push_back(id);
+      }
+    }
+    return ids;
+  }
+
+  // Every flagged session, a page of 2 at a time.
+  std::vector<uint64_t> Flagged(Admin& admin, bool recheck) {
+    int pages = 0;
+    return Ids(AllPages(
+        [&](const std::string& cursor) {
+          return admin.QaSessions(0, 0, recheck, cursor, 2, kTimeout);
+        },
+        &pages));
+  }
+
+  // The arrivals the broker counted in queue `default`, over every hour.
+  uint64_t CountedArrivals(Admin& admin) {
+    uint64_t total = 0;
+    std::string cursor;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto page = admin.Arrivals("default", 0, 0, cursor, 1, kTimeout);
+      EXPECT_TRUE(page.ok()) << page.error().ToString();
+      if (!page.ok()) {
+        return 0;
+      }
+      for (const client::HourlyArrivals& h : page->hours) {
+        EXPECT_EQ(h.queue, "default");
+        EXPECT_EQ(h.hour_start_us % (int64_t{3600} * 1'000'000), 0);
+        total += h.arrivals;
+      }
+      if (!page->more) {
+        break;
+      }
+      cursor = page->next_cursor;
+    }
+    return total;
+  }
+
+  // Restarts the broker on the same data directory; the clients reconnect by themselves.
+  void RestartBroker() {
+    ASSERT_EQ(broker_->Terminate(), 0) << broker_->StderrLog();
+    broker_.emplace(dir_.Sub("data"), endpoint_, BrokerArgs());
+    ASSERT_EQ(broker_->Start(), "");
+  }
+};
+
+TEST_F(AdminQaTest, SampledSessionsAndArrivalCountsSurviveARestart) {
+  std::vector<uint64_t> closed;
+  for (int i = 0; i < 6; ++i) {
+    const uint64_t s = Converse("c" + std::to_string(i), 1, /*close=*/true);
+    ASSERT_NE(s, 0u);
+    closed.push_back(s);
+  }
+  const uint64_t open = Converse("c-open", 1, /*close=*/false);
+  ASSERT_NE(open, 0u);
+  const std::vector<uint64_t> sampled = Expected(closed, core::QaPick::kSampled);
+  const std::vector<uint64_t> rechecked = Expected(closed, core::QaPick::kRecheck);
+  ASSERT_FALSE(sampled.empty());
+
+  {
+    Admin admin = ConnectAdmin();
+    EXPECT_EQ(Flagged(admin, false), sampled);
+    EXPECT_EQ(Flagged(admin, true), rechecked);
+    // Seven contacts entered the default queue (the open session's too).
+    EXPECT_EQ(CountedArrivals(admin), 7u);
+    auto other = admin.Arrivals("billing", 0, 0, "", 10, kTimeout);
+    ASSERT_TRUE(other.ok()) << other.error().ToString();
+    EXPECT_TRUE(other->hours.empty());
+    EXPECT_EQ(admin.Arrivals("", 0, 0, "not-a-cursor", 10, kTimeout).code(),
+              client::ErrorCode::kBadRequest);
+  }
+
+  RestartBroker();
+  // After the restart: the same flags, and new closes follow the same rule; counts add up.
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t s = Converse("d" + std::to_string(i), 1, /*close=*/true);
+    ASSERT_NE(s, 0u);
+    closed.push_back(s);
+  }
+  Admin admin = ConnectAdmin("qa-2");
+  EXPECT_EQ(Flagged(admin, false), Expected(closed, core::QaPick::kSampled));
+  EXPECT_EQ(Flagged(admin, true), Expected(closed, core::QaPick::kRecheck));
+  EXPECT_EQ(CountedArrivals(admin), 11u);
+
+  // A flagged session's close time bounds the listing; its transcript is there to read.
+  auto first = admin.QaSessions(0, 0, false, "", 1, kTimeout);
+  ASSERT_TRUE(first.ok() && !first->sessions.empty());
+  const SessionSummary& s = first->sessions.front();
+  EXPECT_EQ(s.session_id, sampled.front());
+  EXPECT_EQ(s.state, SessionState::kClosed);
+  auto same_close = admin.QaSessions(s.closed_at_us, s.closed_at_us + 1, false, "", 10, kTimeout);
+  ASSERT_TRUE(same_close.ok());
+  EXPECT_EQ(Ids(same_close->sessions), (std::vector<uint64_t>{s.session_id}));
+  auto transcript = admin.Transcript(s.session_id, 0, 10, kTimeout);
+  ASSERT_TRUE(transcript.ok()) << transcript.error().ToString();
+  EXPECT_EQ(transcript->entries.size(), 2u);
+}
+
+TEST_F(AdminQaTest, ToolListsTheSampleAndPlansStaffingFromTheBrokersCounts) {
+  std::vector<uint64_t> closed;
+  for (int i = 0; i < 6; ++i) {
+    const uint64_t s = Converse("c" + std::to_string(i), 1, /*close=*/true);
+    ASSERT_NE(s, 0u);
+    closed.push_back(s);
+  }
+  const std::vector<uint64_t> sampled = Expected(closed, core::QaPick::kSampled);
+  const std::vector<uint64_t> rechecked = Expected(closed, core::QaPick::kRecheck);
+  ASSERT_FALSE(rechecked.empty());
+  const std::string connect = "--connect " + endpoint_;
+
+  std::string out;
+  ASSERT_EQ(RunTool(connect + " --json qa --since 2000-01-01 --until 2100-01-01", &out), 0) << out;
+  for (uint64_t id : closed) {
+    const bool in = std::find(sampled.begin(), sampled.end(), id) != sampled.end();
+    EXPECT_EQ(out.find("\"session_id\":" + std::to_string(id) + ",") != std::string::npos, in)
+        << id << ": " << out;
+  }
+  out.clear();
+  ASSERT_EQ(RunTool(connect + " qa --recheck", &out), 0) << out;
+  EXPECT_NE(out.find(std::to_string(rechecked.size()) + " sessions"), std::string::npos) << out;
+  EXPECT_NE(out.find("transcript --session " + std::to_string(rechecked.front())),
+            std::string::npos)
+      << out;
+  out.clear();
+  EXPECT_EQ(RunTool(connect + " qa --since someday", &out), 2) << out;
+
+  // Staffing from the broker's counts over the hours around now, as CSV: six arrivals in all.
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  out.clear();
+  ASSERT_EQ(RunTool("staffing --from-broker " + endpoint_ + " --since " +
+                        std::to_string(now_s - 7200) + " --until " + std::to_string(now_s + 3600) +
+                        " --aht-s 120 --sl-target 0.8 --sl-seconds 20 --format csv",
+                    &out),
+            0)
+      << out;
+  double arrivals = 0;
+  int rows = 0;
+  size_t at = out.find('\n');  // after the header
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_EQ(out.substr(0, at).rfind("hour,queue,arrivals,aht_s,offered_load,agents", 0), 0u);
+  while (at + 1 < out.size()) {
+    const size_t end = out.find('\n', at + 1);
+    const std::string line = out.substr(at + 1, end - at - 1);
+    at = end == std::string::npos ? out.size() : end;
+    // hour,queue,arrivals,aht_s,offered_load,agents,...
+    std::vector<std::string> f;
+    size_t start = 0;
+    for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1) {
+      f.push_back(line.substr(start, comma - start));
+    }
+    f.push_back(line.substr(start));
+    ASSERT_EQ(f.size(), 10u) << line;
+    EXPECT_EQ(f[1], "default") << line;
+    EXPECT_EQ(f[3], "120.0") << line;
+    arrivals += std::stod(f[2]);
+    EXPECT_EQ(std::stoi(f[5]) > 0, std::stod(f[2]) > 0) << line;  // agents only where needed
+    ++rows;
+  }
+  EXPECT_EQ(arrivals, 6.0) << out;
+  // Every hour from the one holding now - 2h up to now + 1h, with or without arrivals.
+  const int64_t first_hour = (now_s - 7200) - (now_s - 7200) % 3600;
+  EXPECT_EQ(rows, (now_s + 3600 - first_hour + 3599) / 3600) << out;
+
+  // A forecast file with a bad line: a clear error naming it, and exit status 2.
+  const std::string csv = dir_.Sub("forecast.csv");
+  FILE* f = fopen(csv.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("hour,arrivals\n09:00,120\n10:00,many\n", f);
+  fclose(f);
+  out.clear();
+  EXPECT_EQ(RunTool("staffing --arrivals-csv " + csv + " --aht-s 180", &out), 2) << out;
+  EXPECT_NE(out.find("line 3: arrivals 'many' is not a number"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(RunTool("staffing --aht-s 180", &out), 2) << out;
+  EXPECT_NE(out.find("--arrivals-csv"), std::string::npos) << out;
 }
 
 }  // namespace

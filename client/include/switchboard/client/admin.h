@@ -1,6 +1,6 @@
-// Admin: a read-only connection for quality inspection and support tools. It looks up a
-// session's transcript, and the sessions of a customer or of an agent over a time range,
-// page by page.
+// Admin: a read-only connection for quality inspection, support and staffing tools. It looks
+// up a session's transcript, the sessions of a customer or of an agent over a time range, the
+// sessions sampled for quality inspection, and the hourly arrival counts, page by page.
 //
 //   AdminOptions options;
 //   options.client_id = "qa-console-1";
@@ -102,6 +102,23 @@ struct SessionsPage {
   bool operator==(const SessionsPage&) const = default;
 };
 
+// One hour's count of contacts that entered a queue.
+struct HourlyArrivals {
+  std::string queue;
+  int64_t hour_start_us = 0;  // the hour's start (UTC), microseconds since the Unix epoch
+  uint64_t arrivals = 0;
+
+  bool operator==(const HourlyArrivals&) const = default;
+};
+
+struct ArrivalsPage {
+  std::vector<HourlyArrivals> hours;  // by hour, then queue; hours without arrivals are absent
+  std::string next_cursor;            // with more: the cursor of the next page
+  bool more = false;
+
+  bool operator==(const ArrivalsPage&) const = default;
+};
+
 class Admin : public Client {
  public:
   // Connects to the broker at `endpoint` and signs in with role Admin, blocking until the
@@ -130,6 +147,20 @@ class Admin : public Client {
   Result<SessionsPage> SessionsOfAgent(std::string_view agent_id, int64_t from_us, int64_t to_us,
                                        std::string_view cursor, uint32_t limit,
                                        std::chrono::milliseconds timeout) noexcept;
+
+  // The closed sessions the broker sampled for quality inspection (`recheck`: only those
+  // picked again for a re-check) that closed in [from_us, to_us), by close time. Otherwise
+  // as SessionsOfCustomer.
+  Result<SessionsPage> QaSessions(int64_t from_us, int64_t to_us, bool recheck,
+                                  std::string_view cursor, uint32_t limit,
+                                  std::chrono::milliseconds timeout) noexcept;
+
+  // The broker's hourly counts of contacts that entered `queue` (empty: every queue) for the
+  // hours that overlap [from_us, to_us) (to_us 0: no end). `cursor` and `limit` (hours per
+  // page) as SessionsOfCustomer.
+  Result<ArrivalsPage> Arrivals(std::string_view queue, int64_t from_us, int64_t to_us,
+                                std::string_view cursor, uint32_t limit,
+                                std::chrono::milliseconds timeout) noexcept;
 
  private:
   explicit Admin(std::unique_ptr<internal::Connection> connection) noexcept;

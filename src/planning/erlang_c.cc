@@ -1,10 +1,10 @@
-#include "core/erlang_c.h"
+#include "planning/erlang_c.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace switchboard::core {
+namespace switchboard::planning {
 
 double ErlangB(double offered_load, int agents) {
   double b = 1.0;
@@ -72,4 +72,4 @@ std::optional<int> AgentsForServiceLevel(double arrival_rate, double handle_time
   return std::nullopt;
 }
 
-}  // namespace switchboard::core
+}  // namespace switchboard::planning

@@ -1,11 +1,11 @@
-#include "core/erlang_c.h"
+#include "planning/erlang_c.h"
 
 #include <cmath>
 #include <limits>
 
 #include <gtest/gtest.h>
 
-namespace switchboard::core {
+namespace switchboard::planning {
 namespace {
 
 // Erlang C straight from its textbook definition, for small c:
@@ -122,4 +122,4 @@ TEST(ErlangC, AgentsForServiceLevelRejectsBadInput) {
 }
 
 }  // namespace
-}  // namespace switchboard::core
+}  // namespace switchboard::planning

@@ -18,7 +18,7 @@
 
 #include <optional>
 
-namespace switchboard::core {
+namespace switchboard::planning {
 
 struct ErlangCInput {
   double arrival_rate = 0;  // contacts per time unit (lambda), >= 0
@@ -57,4 +57,4 @@ ErlangCResult Evaluate(const ErlangCInput& in, double threshold);
 std::optional<int> AgentsForServiceLevel(double arrival_rate, double handle_time, double threshold,
                                          double target_sl, int max_agents = 1000000);
 
-}  // namespace switchboard::core
+}  // namespace switchboard::planning
