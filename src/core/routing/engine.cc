@@ -1814,13 +1814,16 @@ Status RoutingEngine::PositionRequest(SessionId contact, TimePoint now) {
 
 void RoutingEngine::Tick(TimePoint now) {
   State& s = *s_;
-  s.now = now;
+  // Each timer fires at its own time (virtual time), so a long step between ticks behaves as
+  // many short ones.
   while (!s.timers.empty() && s.timers.top().at <= now) {
     const Timer t = s.timers.top();
     s.timers.pop();
+    s.now = std::max(s.now, t.at);
     s.Fire(t);
     s.Settle();
   }
+  s.now = std::max(s.now, now);
 }
 
 std::optional<TimePoint> RoutingEngine::NextDeadline() {

@@ -228,6 +228,7 @@ class RoutingEngine {
   Status PositionRequest(SessionId contact, TimePoint now);
 
   // --- Time ---
+  // Fires everything due up to `now`, each at its own time, in time order.
   void Tick(TimePoint now);
   // The earliest time something is due; nullopt if nothing is.
   std::optional<TimePoint> NextDeadline();
