@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -451,6 +452,59 @@ TEST(RoutingExample, LoadsCleanlyWithTheDocumentedShape) {
   ASSERT_NE(regular, nullptr);
   EXPECT_EQ(regular->queue, "post_sale");
   EXPECT_EQ(regular->priority, 0);
+}
+
+// Mutations of the example (lines dropped or repeated, bytes changed, the text cut short)
+// must load or fail with a coded error that names the source; never crash.
+TEST(RoutingExample, MutationsNeverCrash) {
+  const std::string original = ReadFile(SB_ROUTING_EXAMPLE);
+  ASSERT_FALSE(original.empty());
+  std::vector<std::string> lines;
+  std::istringstream in(original);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  const std::string junk = "[]{}=\"'.,#0123456789-_ \nabcxyz\\";
+  std::mt19937 rng(42);
+  int loaded = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<std::string> mutated = lines;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !mutated.empty(); ++e) {
+      size_t at = rng() % mutated.size();
+      switch (rng() % 4) {
+        case 0:
+          mutated.erase(mutated.begin() + static_cast<std::ptrdiff_t>(at));
+          break;
+        case 1:
+          mutated.insert(mutated.begin() + static_cast<std::ptrdiff_t>(rng() % mutated.size()),
+                         mutated[at]);
+          break;
+        case 2:
+          if (!mutated[at].empty()) {
+            mutated[at][rng() % mutated[at].size()] = junk[rng() % junk.size()];
+          }
+          break;
+        default:
+          mutated[at] = mutated[at].substr(0, rng() % (mutated[at].size() + 1));
+          break;
+      }
+    }
+    std::string text;
+    for (const std::string& line : mutated) {
+      text += line + "\n";
+    }
+    Result<RoutingConfig> config = LoadRoutingConfig(text, "mutant.toml");
+    if (config.ok()) {
+      ++loaded;
+      EXPECT_TRUE(config->Validate().ok());
+    } else {
+      EXPECT_EQ(config.status().code(), Code::kBadRequest);
+      EXPECT_EQ(config.status().message().rfind("mutant.toml", 0), 0u)
+          << config.status().message();
+    }
+  }
+  EXPECT_GT(loaded, 0);  // some mutations (comments, blank lines) are harmless
 }
 
 // Every ```toml block of docs/routing.md is a complete routing file that loads.
