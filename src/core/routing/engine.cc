@@ -86,7 +86,16 @@ using ContactTree = __gnu_pbds::tree<CKey, __gnu_pbds::null_type, std::less<CKey
                                      __gnu_pbds::rb_tree_tag,
                                      __gnu_pbds::tree_order_statistics_node_update>;
 
-enum class TimerKind : uint8_t { kOffer, kStep, kMaxWait, kAging, kWrap, kReconcile, kPosition };
+enum class TimerKind : uint8_t {
+  kOffer,
+  kStep,
+  kMaxWait,
+  kAging,
+  kExclusion,
+  kWrap,
+  kReconcile,
+  kPosition,
+};
 
 struct Timer {
   TimePoint at = 0;
@@ -94,7 +103,8 @@ struct Timer {
   uint32_t slot = 0;
   uint64_t id = 0;
   uint64_t gen = 0;
-  bool operator>(const Timer& o) const { return at > o.at; }
+  uint64_t order = 0;  // ties fire in the order they were armed (deterministic runs)
+  bool operator>(const Timer& o) const { return std::tie(at, order) > std::tie(o.at, o.order); }
 };
 
 }  // namespace
@@ -172,7 +182,8 @@ struct RoutingEngine::State {
     TimePoint offer_deadline = 0;
     std::vector<uint32_t> offered;
     uint32_t agent = kNone;
-    std::vector<uint32_t> excluded;
+    // Agents that rejected or missed it, and until when they are not offered it again.
+    std::vector<std::pair<uint32_t, TimePoint>> excluded;
     uint64_t step_gen = 0;
     uint64_t wait_gen = 0;
     uint64_t age_gen = 0;
@@ -213,6 +224,7 @@ struct RoutingEngine::State {
 
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   uint64_t next_gen = 1;
+  uint64_t next_timer = 0;
   uint64_t next_attempt = 1;
   uint64_t next_seq = 1;
   uint64_t repairs = 0;
@@ -261,7 +273,7 @@ struct RoutingEngine::State {
   // --- timers ---
 
   void Arm(TimePoint at, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
-    timers.push(Timer{at, kind, slot, id, gen});
+    timers.push(Timer{at, kind, slot, id, gen, next_timer++});
   }
   void ArmHousekeeping() {
     if (!reconcile_armed) {
@@ -672,8 +684,23 @@ struct RoutingEngine::State {
     auto it = agent_index.find(std::string(id));
     return it == agent_index.end() ? kNone : it->second;
   }
+  // The agent is not offered this contact again for the queue's offer timeout, so the
+  // contact goes to the next candidate; after that it may be offered it again (a contact
+  // never waits forever because every agent once declined it).
+  void Exclude(uint32_t slot, uint32_t agent) {
+    ContactRec& c = contacts[slot];
+    const TimePoint until = now + queues[c.queue].cfg.offer_timeout;
+    std::erase_if(c.excluded, [&](const auto& e) { return e.first == agent || e.second <= now; });
+    c.excluded.emplace_back(agent, until);
+    Arm(until, TimerKind::kExclusion, slot, c.id, 0);
+  }
   bool Excluded(const ContactRec& c, uint32_t agent) const {
-    return std::find(c.excluded.begin(), c.excluded.end(), agent) != c.excluded.end();
+    for (const auto& [a, until] : c.excluded) {
+      if (a == agent && until > now) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // --- dispatch ---
@@ -775,13 +802,10 @@ struct RoutingEngine::State {
       if (slot == kNone) {
         return;
       }
-      ContactRec& c = contacts[slot];
-      std::vector<uint32_t> chosen{agent};
-      const uint32_t n = queues[c.queue].cfg.offer_to;
-      if (n > 1) {
-        PickAgents(lanes[c.lane], c, n, agent, &chosen);
-      }
-      Offer(slot, chosen);
+      // Offered to this agent alone: other agents with room may be about to pick a better
+      // contact of their own; queues with offer_to > 1 offer to several agents when the
+      // contact starts waiting.
+      Offer(slot, {agent});
     }
   }
   void AdvancePool(uint32_t p) {
@@ -824,23 +848,26 @@ struct RoutingEngine::State {
         }
         continue;
       }
-      if (!pending_contacts.empty()) {
-        std::vector<std::pair<uint32_t, SessionId>> cs;
-        cs.swap(pending_contacts);
-        for (const auto& [slot, id] : cs) {
-          if (contacts[slot].live && contacts[slot].id == id) {
-            TryContact(slot);
+      // Agents first: each takes the best contact it may take (a contact that just came back
+      // included). Contacts still waiting after that have no agent with room but the ones
+      // their own lane offers, which then have no better contact waiting.
+      if (!pending_agents.empty()) {
+        std::vector<uint32_t> as;
+        as.swap(pending_agents);
+        std::sort(as.begin(), as.end());
+        as.erase(std::unique(as.begin(), as.end()), as.end());
+        for (uint32_t a : as) {
+          if (agents[a].live) {
+            TryAgent(a);
           }
         }
         continue;
       }
-      std::vector<uint32_t> as;
-      as.swap(pending_agents);
-      std::sort(as.begin(), as.end());
-      as.erase(std::unique(as.begin(), as.end()), as.end());
-      for (uint32_t a : as) {
-        if (agents[a].live) {
-          TryAgent(a);
+      std::vector<std::pair<uint32_t, SessionId>> cs;
+      cs.swap(pending_contacts);
+      for (const auto& [slot, id] : cs) {
+        if (contacts[slot].live && contacts[slot].id == id) {
+          TryContact(slot);
         }
       }
     }
@@ -860,7 +887,7 @@ struct RoutingEngine::State {
       e.labels = Labels(c);
       e.group = ag.group;
       events.push_back(std::move(e));
-      c.excluded.push_back(a);
+      Exclude(slot, a);
       ++ag.missed;
       const bool set_away = cfg.max_missed_offers > 0 && ag.missed >= cfg.max_missed_offers &&
                             ag.signed_in && ag.presence == Presence::kAvailable;
@@ -1058,8 +1085,14 @@ struct RoutingEngine::State {
           Fallback(t.slot);
         }
         break;
+      case TimerKind::kExclusion:
+        std::erase_if(c.excluded, [&](const auto& e) { return e.second <= now; });
+        if (c.state == ContactState::kWaiting) {
+          pending_contacts.emplace_back(t.slot, c.id);
+        }
+        break;
       case TimerKind::kAging:
-        if (c.age_gen == t.gen && c.state != ContactState::kActive) {
+        if (c.age_gen == t.gen) {
           const bool waiting = c.state == ContactState::kWaiting;
           if (waiting) {
             RemoveWaiting(t.slot);
@@ -1102,8 +1135,8 @@ struct RoutingEngine::State {
     if (c.agent != kNone) {
       v.agent = agents[c.agent].id;
     }
-    for (uint32_t a : c.excluded) {
-      if (agents[a].live) {
+    for (const auto& [a, until] : c.excluded) {
+      if (agents[a].live && until > now) {
         v.excluded.push_back(agents[a].id);
       }
     }
@@ -1272,6 +1305,9 @@ Status RoutingEngine::SignIn(const AgentInfo& info, TimePoint now) {
   s.ApplyInfo(a, info);
   a.signed_in = true;
   a.presence = Presence::kAvailable;
+  a.wrap_until = 0;  // a fresh sign-in starts ready
+  a.wrap_ready = false;
+  a.wrap_gen = s.next_gen++;
   a.idle_since = now;
   a.join_seq = s.next_join++;
   a.missed = 0;
@@ -1539,7 +1575,7 @@ Status RoutingEngine::Reject(SessionId contact, std::string_view agent, uint64_t
                                          std::to_string(contact) + " is not pending");
   }
   c->offered.erase(it);
-  c->excluded.push_back(a);
+  s.Exclude(slot, a);
   ContactEvent e;
   e.kind = ContactEvent::Kind::kOfferMissed;
   e.labels = s.Labels(*c);
@@ -1619,6 +1655,11 @@ Status RoutingEngine::Requeue(SessionId contact, TimePoint now) {
   } else {
     s.WithdrawOffers(slot, kNone);
   }
+  // Timers that fired while it was answered (max wait, aging, step) count again.
+  s.ArmQueueTimers(slot);
+  if (c->step >= 0) {
+    s.SetStep(slot, c->step);
+  }
   s.InsertWaiting(slot);
   s.Settle();
   return Status::Ok();
@@ -1671,6 +1712,10 @@ Status RoutingEngine::TransferToAgent(SessionId contact, std::string_view agent,
     return Status(Code::kBadRequest, "queue '" + s.queues[c->queue].cfg.name +
                                          "' is restricted; agent '" + std::string(agent) +
                                          "' is outsourced");
+  }
+  if (s.Cost(s.agents[a], c->channel) > s.agents[a].budget) {
+    return Status(Code::kBadRequest, "agent '" + std::string(agent) +
+                                         "' has no capacity for the contact's channel");
   }
   if (c->state == ContactState::kActive && c->agent == a) {
     return Status(Code::kBadRequest, "agent '" + std::string(agent) + "' holds the contact");
@@ -1846,7 +1891,9 @@ std::optional<TimePoint> RoutingEngine::NextDeadline() {
              c.attempt == t.gen) ||
             (t.kind == TimerKind::kStep && c.step_gen == t.gen) ||
             (t.kind == TimerKind::kMaxWait && c.wait_gen == t.gen) ||
-            (t.kind == TimerKind::kAging && c.age_gen == t.gen);
+            (t.kind == TimerKind::kAging && c.age_gen == t.gen) ||
+            (t.kind == TimerKind::kExclusion && c.state == ContactState::kWaiting &&
+             !c.excluded.empty());
         if (current) {
           break;
         }

@@ -213,7 +213,8 @@ class RoutingEngine {
   // when it is full.
   Status TransferToQueue(SessionId contact, std::string_view queue, TimePoint now);
   // To one named, signed-in agent (kNotSignedIn otherwise; kBadRequest if the contact's
-  // queue is restricted and the agent outsourced). It waits for that agent only; if the
+  // queue is restricted and the agent outsourced, or its budget is below the channel's cost).
+  // It waits for that agent only; if the
   // agent signs out it goes back to its queue's first step.
   Status TransferToAgent(SessionId contact, std::string_view agent, TimePoint now);
   // Tier 1 -> tier 2: the answered contact leaves its agent and waits in its queue for an

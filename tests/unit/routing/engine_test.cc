@@ -315,6 +315,7 @@ TEST_F(EngineTest, AgentMissingOffersInARowIsSetAway) {
   EXPECT_EQ(presence_[0].agent, "a");
   EXPECT_EQ(presence_[0].state, AgentState::kAway);
   EXPECT_EQ(engine_->Agent("a")->presence, Presence::kAway);
+  offers_.clear();  // contact 1 came back to a once its exclusion lapsed
   Arrive(Contact(3));
   NoOffer();
   ASSERT_TRUE(engine_->SetPresence("a", Presence::kAvailable, now_).ok());
