@@ -188,6 +188,9 @@ struct RoutingEngine::State {
     uint64_t wait_gen = 0;
     uint64_t age_gen = 0;
     uint32_t told = 0;
+    uint32_t pool = kNone;  // cache of PoolOf
+    uint64_t pool_epoch = 0;
+    std::tuple<int32_t, int32_t, uint32_t, uint32_t> pool_key;
   };
   struct RejoinRec {
     std::string queue;
@@ -203,6 +206,8 @@ struct RoutingEngine::State {
   std::vector<Queue> queues;
   std::unordered_map<std::string, uint32_t> queue_index;
   uint32_t default_queue = 0;
+  std::vector<uint32_t> rule_queue;  // per rule
+  std::vector<uint32_t> rule_req;    // per rule
 
   std::vector<Requirements> reqs{Requirements{}};
   std::map<Requirements, uint32_t> req_index{{Requirements{}, 0}};
@@ -210,6 +215,7 @@ struct RoutingEngine::State {
   std::vector<Pool> pools;
   std::map<std::tuple<int32_t, int32_t, uint32_t, uint32_t>, uint32_t> pool_index;
   std::vector<Lane> lanes;
+  uint64_t pools_epoch = 1;  // bumped when pools are rebuilt (reconfigure)
 
   std::vector<AgentRec> agents;
   std::vector<uint32_t> free_agents;
@@ -256,6 +262,27 @@ struct RoutingEngine::State {
       }
     }
     default_queue = queue_index.at(cfg.default_queue);
+    rule_queue.clear();
+    rule_req.clear();
+    for (const RuleConfig& r : cfg.rules) {
+      rule_queue.push_back(queue_index.at(r.queue));
+      Requirements need;
+      for (const SkillRequirement& k : r.skills) {
+        need.emplace_back("skill." + k.skill, k.min_level);
+      }
+      rule_req.push_back(InternReq(std::move(need)));
+    }
+  }
+  // The first rule matching the contact: queue, priority, requirements. The default queue
+  // when none does.
+  std::tuple<uint32_t, int, uint32_t> MatchRule(const Attributes& attrs) const {
+    static const Attributes kNoAgent;
+    for (size_t i = 0; i < cfg.rules.size(); ++i) {
+      if (cfg.rules[i].when.Eval(attrs, kNoAgent)) {
+        return {rule_queue[i], cfg.rules[i].priority, rule_req[i]};
+      }
+    }
+    return {default_queue, 0, 0};
   }
 
   uint32_t InternReq(Requirements r) {
@@ -529,11 +556,18 @@ struct RoutingEngine::State {
     }
     return id;
   }
-  uint32_t PoolOf(const ContactRec& c) {
-    if (c.step < 0) {
-      return GetPool(static_cast<int32_t>(c.queue), -1, 0, c.direct_agent);
+  // The pool of the contact's current place, cached in the contact (the cache holds while
+  // its queue, step, requirements and direct agent are the same and pools were not rebuilt).
+  uint32_t PoolOf(ContactRec& c) {
+    const auto key = std::make_tuple(static_cast<int32_t>(c.queue), c.step < 0 ? -1 : c.step,
+                                     c.step < 0 ? 0u : c.req, c.step < 0 ? c.direct_agent : kNone);
+    if (c.pool != kNone && c.pool_epoch == pools_epoch && c.pool_key == key) {
+      return c.pool;
     }
-    return GetPool(static_cast<int32_t>(c.queue), c.step, c.req, kNone);
+    c.pool = GetPool(std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key));
+    c.pool_key = key;
+    c.pool_epoch = pools_epoch;
+    return c.pool;
   }
 
   // --- contacts ---
@@ -946,7 +980,7 @@ struct RoutingEngine::State {
       }
     }
   }
-  Micros Expected(const ContactRec& c, uint32_t position) {
+  Micros Expected(ContactRec& c, uint32_t position) {
     const Queue& q = queues[c.queue];
     const uint32_t staff = std::max<uint32_t>(1, pools[PoolOf(c)].signed_in);
     return static_cast<Micros>(q.aht * position / staff);
@@ -1217,6 +1251,7 @@ Status RoutingEngine::Reconfigure(RoutingConfig config, TimePoint now) {
     }
   }
   s.pools.clear();
+  ++s.pools_epoch;
   s.pool_index.clear();
   s.lanes.clear();
   for (auto& a : s.agents) {
@@ -1437,22 +1472,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   if (attrs.Find("channel") == nullptr) {
     attrs.Set("channel", std::string(ChannelName(info.channel)));
   }
-  static const Attributes kNoAgent;
-  uint32_t queue = s.default_queue;
-  int priority = 0;
-  uint32_t req = 0;
-  for (const RuleConfig& r : s.cfg.rules) {
-    if (r.when.Eval(attrs, kNoAgent)) {
-      queue = s.queue_index.at(r.queue);
-      priority = r.priority;
-      Requirements need;
-      for (const SkillRequirement& k : r.skills) {
-        need.emplace_back("skill." + k.skill, k.min_level);
-      }
-      req = s.InternReq(std::move(need));
-      break;
-    }
-  }
+  auto [queue, priority, req] = s.MatchRule(attrs);
   if (!s.queues[queue].cfg.bot_queue.empty()) {
     queue = s.queue_index.at(s.queues[queue].cfg.bot_queue);
   }
@@ -1804,21 +1824,7 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
     }
     target = it->second;
   } else {
-    static const Attributes kNoAgent;
-    target = s.default_queue;
-    priority = 0;
-    for (const RuleConfig& r : s.cfg.rules) {
-      if (r.when.Eval(attrs, kNoAgent)) {
-        target = s.queue_index.at(r.queue);
-        priority = r.priority;
-        Requirements need;
-        for (const SkillRequirement& k : r.skills) {
-          need.emplace_back("skill." + k.skill, k.min_level);
-        }
-        req = s.InternReq(std::move(need));
-        break;
-      }
-    }
+    std::tie(target, priority, req) = s.MatchRule(attrs);
   }
   State::Queue& q = s.queues[target];
   if (q.size >= q.cfg.max_size) {
