@@ -1474,7 +1474,9 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   }
   auto [queue, priority, req] = s.MatchRule(attrs);
   if (!s.queues[queue].cfg.bot_queue.empty()) {
+    // The bot first; the rule's skills are for the humans (a handoff routes again).
     queue = s.queue_index.at(s.queues[queue].cfg.bot_queue);
+    req = 0;
   }
   State::Queue& q = s.queues[queue];
   if (q.size >= q.cfg.max_size) {

@@ -16,12 +16,17 @@
 //    away or offline; wrap-up after a close blocks new offers on every queue the agent serves.
 //  - Dispatch happens within every call, the moment capacity frees or a contact starts waiting:
 //    no contact waits while an agent that may take it has room (an agent that rejected or
-//    missed an offer of a contact is not offered it again until it changes step or queue).
+//    missed an offer of a contact is not offered it again for the queue's offer_timeout, or
+//    until the contact changes step or queue).
 //    An agent with room takes the best contact among all it may take: aged contacts (waiting
 //    longer than their queue's aging_bound) first, oldest first; then higher priority; then
 //    oldest (arrival order). A contact with several agents free goes to the queue's
 //    strategy's choice (longest idle, least occupied, round robin; sticky first for a
-//    returning customer).
+//    returning customer), to offer_to agents at once; an agent whose capacity frees is
+//    offered the contact it picked alone.
+//  - Bot queues (named by another queue's bot_queue) count no kQueued or kAnswered events:
+//    those are for human queues. Other events: kAbandoned, kOverflowed, kOfferMissed,
+//    kTransferred (a transfer, an escalation, a bot handoff), labelled with the queue left.
 //  - Every offer has an attempt id. Accept and Reject must name it; an attempt that expired,
 //    was withdrawn or already answered gets kStaleOffer and changes nothing.
 //

@@ -629,6 +629,21 @@ TEST_F(EngineTest, BotFirstThenHandoffToHumans) {
   EXPECT_EQ(engine_->Agent("bot-1")->used, 0u);
 }
 
+TEST_F(EngineTest, BotQueueIgnoresTheRuleSkills) {
+  RoutingConfig cfg = RoutingConfig::Default();
+  cfg.queues.push_back(Queue("bot"));
+  cfg.queues.back().steps[0].pool = AgentExpr("agent.bot == 1");
+  cfg.queues[0].bot_queue = "bot";
+  cfg.rules.push_back(RuleConfig{"l", ContactExpr("contact.topic == \"laptop\""), "default", 0,
+                                 {{"laptops", 3}}, 0});
+  Make(cfg);
+  AgentInfo bot = Agent("bot-1");
+  bot.bot = true;
+  SignIn(bot);
+  Arrive(Contact(1, Channel::kIm, {{"topic", "laptop"}}));
+  EXPECT_EQ(OnlyOffer().agent, "bot-1");
+}
+
 TEST_F(EngineTest, AbandonIsShortUnderTheThreshold) {
   Make(RoutingConfig::Default());  // short_abandon 5 s
   Arrive(Contact(1));
