@@ -51,7 +51,9 @@ struct QueueConfig {
   bool wrap_up_until_ready = false;  // wrap-up lasts until the worker says ready
   bool restricted = false;           // never offered to outsourced agents
   std::string bot_queue;             // non-empty: new contacts go to this (bot) queue first
-  uint32_t offer_to = 1;             // agents offered at once; first accept wins
+  uint32_t offer_to = 1;             // agents offered at once; first accept wins (when a
+                                     // contact starts waiting and several agents have room;
+                                     // an agent whose capacity frees takes one alone)
   Micros offer_timeout = 15 * kSeconds;
   Micros sl_threshold = 20 * kSeconds;  // the service-level threshold T of this queue
   Micros aging_bound = 0;            // > 0: a contact waiting this long outranks any priority

@@ -86,7 +86,16 @@ using ContactTree = __gnu_pbds::tree<CKey, __gnu_pbds::null_type, std::less<CKey
                                      __gnu_pbds::rb_tree_tag,
                                      __gnu_pbds::tree_order_statistics_node_update>;
 
-enum class TimerKind : uint8_t { kOffer, kStep, kMaxWait, kAging, kWrap, kReconcile, kPosition };
+enum class TimerKind : uint8_t {
+  kOffer,
+  kStep,
+  kMaxWait,
+  kAging,
+  kExclusion,
+  kWrap,
+  kReconcile,
+  kPosition,
+};
 
 struct Timer {
   TimePoint at = 0;
@@ -94,7 +103,8 @@ struct Timer {
   uint32_t slot = 0;
   uint64_t id = 0;
   uint64_t gen = 0;
-  bool operator>(const Timer& o) const { return at > o.at; }
+  uint64_t order = 0;  // ties fire in the order they were armed (deterministic runs)
+  bool operator>(const Timer& o) const { return std::tie(at, order) > std::tie(o.at, o.order); }
 };
 
 }  // namespace
@@ -172,11 +182,15 @@ struct RoutingEngine::State {
     TimePoint offer_deadline = 0;
     std::vector<uint32_t> offered;
     uint32_t agent = kNone;
-    std::vector<uint32_t> excluded;
+    // Agents that rejected or missed it, and until when they are not offered it again.
+    std::vector<std::pair<uint32_t, TimePoint>> excluded;
     uint64_t step_gen = 0;
     uint64_t wait_gen = 0;
     uint64_t age_gen = 0;
     uint32_t told = 0;
+    uint32_t pool = kNone;  // cache of PoolOf
+    uint64_t pool_epoch = 0;
+    std::tuple<int32_t, int32_t, uint32_t, uint32_t> pool_key;
   };
   struct RejoinRec {
     std::string queue;
@@ -192,6 +206,8 @@ struct RoutingEngine::State {
   std::vector<Queue> queues;
   std::unordered_map<std::string, uint32_t> queue_index;
   uint32_t default_queue = 0;
+  std::vector<uint32_t> rule_queue;  // per rule
+  std::vector<uint32_t> rule_req;    // per rule
 
   std::vector<Requirements> reqs{Requirements{}};
   std::map<Requirements, uint32_t> req_index{{Requirements{}, 0}};
@@ -199,6 +215,7 @@ struct RoutingEngine::State {
   std::vector<Pool> pools;
   std::map<std::tuple<int32_t, int32_t, uint32_t, uint32_t>, uint32_t> pool_index;
   std::vector<Lane> lanes;
+  uint64_t pools_epoch = 1;  // bumped when pools are rebuilt (reconfigure)
 
   std::vector<AgentRec> agents;
   std::vector<uint32_t> free_agents;
@@ -213,6 +230,7 @@ struct RoutingEngine::State {
 
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   uint64_t next_gen = 1;
+  uint64_t next_timer = 0;
   uint64_t next_attempt = 1;
   uint64_t next_seq = 1;
   uint64_t repairs = 0;
@@ -244,6 +262,27 @@ struct RoutingEngine::State {
       }
     }
     default_queue = queue_index.at(cfg.default_queue);
+    rule_queue.clear();
+    rule_req.clear();
+    for (const RuleConfig& r : cfg.rules) {
+      rule_queue.push_back(queue_index.at(r.queue));
+      Requirements need;
+      for (const SkillRequirement& k : r.skills) {
+        need.emplace_back("skill." + k.skill, k.min_level);
+      }
+      rule_req.push_back(InternReq(std::move(need)));
+    }
+  }
+  // The first rule matching the contact: queue, priority, requirements. The default queue
+  // when none does.
+  std::tuple<uint32_t, int, uint32_t> MatchRule(const Attributes& attrs) const {
+    static const Attributes kNoAgent;
+    for (size_t i = 0; i < cfg.rules.size(); ++i) {
+      if (cfg.rules[i].when.Eval(attrs, kNoAgent)) {
+        return {rule_queue[i], cfg.rules[i].priority, rule_req[i]};
+      }
+    }
+    return {default_queue, 0, 0};
   }
 
   uint32_t InternReq(Requirements r) {
@@ -261,7 +300,7 @@ struct RoutingEngine::State {
   // --- timers ---
 
   void Arm(TimePoint at, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
-    timers.push(Timer{at, kind, slot, id, gen});
+    timers.push(Timer{at, kind, slot, id, gen, next_timer++});
   }
   void ArmHousekeeping() {
     if (!reconcile_armed) {
@@ -517,11 +556,18 @@ struct RoutingEngine::State {
     }
     return id;
   }
-  uint32_t PoolOf(const ContactRec& c) {
-    if (c.step < 0) {
-      return GetPool(static_cast<int32_t>(c.queue), -1, 0, c.direct_agent);
+  // The pool of the contact's current place, cached in the contact (the cache holds while
+  // its queue, step, requirements and direct agent are the same and pools were not rebuilt).
+  uint32_t PoolOf(ContactRec& c) {
+    const auto key = std::make_tuple(static_cast<int32_t>(c.queue), c.step < 0 ? -1 : c.step,
+                                     c.step < 0 ? 0u : c.req, c.step < 0 ? c.direct_agent : kNone);
+    if (c.pool != kNone && c.pool_epoch == pools_epoch && c.pool_key == key) {
+      return c.pool;
     }
-    return GetPool(static_cast<int32_t>(c.queue), c.step, c.req, kNone);
+    c.pool = GetPool(std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key));
+    c.pool_key = key;
+    c.pool_epoch = pools_epoch;
+    return c.pool;
   }
 
   // --- contacts ---
@@ -672,8 +718,23 @@ struct RoutingEngine::State {
     auto it = agent_index.find(std::string(id));
     return it == agent_index.end() ? kNone : it->second;
   }
+  // The agent is not offered this contact again for the queue's offer timeout, so the
+  // contact goes to the next candidate; after that it may be offered it again (a contact
+  // never waits forever because every agent once declined it).
+  void Exclude(uint32_t slot, uint32_t agent) {
+    ContactRec& c = contacts[slot];
+    const TimePoint until = now + queues[c.queue].cfg.offer_timeout;
+    std::erase_if(c.excluded, [&](const auto& e) { return e.first == agent || e.second <= now; });
+    c.excluded.emplace_back(agent, until);
+    Arm(until, TimerKind::kExclusion, slot, c.id, 0);
+  }
   bool Excluded(const ContactRec& c, uint32_t agent) const {
-    return std::find(c.excluded.begin(), c.excluded.end(), agent) != c.excluded.end();
+    for (const auto& [a, until] : c.excluded) {
+      if (a == agent && until > now) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // --- dispatch ---
@@ -775,13 +836,10 @@ struct RoutingEngine::State {
       if (slot == kNone) {
         return;
       }
-      ContactRec& c = contacts[slot];
-      std::vector<uint32_t> chosen{agent};
-      const uint32_t n = queues[c.queue].cfg.offer_to;
-      if (n > 1) {
-        PickAgents(lanes[c.lane], c, n, agent, &chosen);
-      }
-      Offer(slot, chosen);
+      // Offered to this agent alone: other agents with room may be about to pick a better
+      // contact of their own; queues with offer_to > 1 offer to several agents when the
+      // contact starts waiting.
+      Offer(slot, {agent});
     }
   }
   void AdvancePool(uint32_t p) {
@@ -824,23 +882,26 @@ struct RoutingEngine::State {
         }
         continue;
       }
-      if (!pending_contacts.empty()) {
-        std::vector<std::pair<uint32_t, SessionId>> cs;
-        cs.swap(pending_contacts);
-        for (const auto& [slot, id] : cs) {
-          if (contacts[slot].live && contacts[slot].id == id) {
-            TryContact(slot);
+      // Agents first: each takes the best contact it may take (a contact that just came back
+      // included). Contacts still waiting after that have no agent with room but the ones
+      // their own lane offers, which then have no better contact waiting.
+      if (!pending_agents.empty()) {
+        std::vector<uint32_t> as;
+        as.swap(pending_agents);
+        std::sort(as.begin(), as.end());
+        as.erase(std::unique(as.begin(), as.end()), as.end());
+        for (uint32_t a : as) {
+          if (agents[a].live) {
+            TryAgent(a);
           }
         }
         continue;
       }
-      std::vector<uint32_t> as;
-      as.swap(pending_agents);
-      std::sort(as.begin(), as.end());
-      as.erase(std::unique(as.begin(), as.end()), as.end());
-      for (uint32_t a : as) {
-        if (agents[a].live) {
-          TryAgent(a);
+      std::vector<std::pair<uint32_t, SessionId>> cs;
+      cs.swap(pending_contacts);
+      for (const auto& [slot, id] : cs) {
+        if (contacts[slot].live && contacts[slot].id == id) {
+          TryContact(slot);
         }
       }
     }
@@ -860,7 +921,7 @@ struct RoutingEngine::State {
       e.labels = Labels(c);
       e.group = ag.group;
       events.push_back(std::move(e));
-      c.excluded.push_back(a);
+      Exclude(slot, a);
       ++ag.missed;
       const bool set_away = cfg.max_missed_offers > 0 && ag.missed >= cfg.max_missed_offers &&
                             ag.signed_in && ag.presence == Presence::kAvailable;
@@ -919,7 +980,7 @@ struct RoutingEngine::State {
       }
     }
   }
-  Micros Expected(const ContactRec& c, uint32_t position) {
+  Micros Expected(ContactRec& c, uint32_t position) {
     const Queue& q = queues[c.queue];
     const uint32_t staff = std::max<uint32_t>(1, pools[PoolOf(c)].signed_in);
     return static_cast<Micros>(q.aht * position / staff);
@@ -1058,8 +1119,14 @@ struct RoutingEngine::State {
           Fallback(t.slot);
         }
         break;
+      case TimerKind::kExclusion:
+        std::erase_if(c.excluded, [&](const auto& e) { return e.second <= now; });
+        if (c.state == ContactState::kWaiting) {
+          pending_contacts.emplace_back(t.slot, c.id);
+        }
+        break;
       case TimerKind::kAging:
-        if (c.age_gen == t.gen && c.state != ContactState::kActive) {
+        if (c.age_gen == t.gen) {
           const bool waiting = c.state == ContactState::kWaiting;
           if (waiting) {
             RemoveWaiting(t.slot);
@@ -1102,8 +1169,8 @@ struct RoutingEngine::State {
     if (c.agent != kNone) {
       v.agent = agents[c.agent].id;
     }
-    for (uint32_t a : c.excluded) {
-      if (agents[a].live) {
+    for (const auto& [a, until] : c.excluded) {
+      if (agents[a].live && until > now) {
         v.excluded.push_back(agents[a].id);
       }
     }
@@ -1184,6 +1251,7 @@ Status RoutingEngine::Reconfigure(RoutingConfig config, TimePoint now) {
     }
   }
   s.pools.clear();
+  ++s.pools_epoch;
   s.pool_index.clear();
   s.lanes.clear();
   for (auto& a : s.agents) {
@@ -1278,6 +1346,9 @@ Status RoutingEngine::SignIn(const AgentInfo& info, TimePoint now) {
   }
   a.signed_in = true;
   a.presence = Presence::kAvailable;
+  a.wrap_until = 0;  // a fresh sign-in starts ready
+  a.wrap_ready = false;
+  a.wrap_gen = s.next_gen++;
   a.idle_since = now;
   a.join_seq = s.next_join++;
   a.missed = 0;
@@ -1407,24 +1478,11 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   if (attrs.Find("channel") == nullptr) {
     attrs.Set("channel", std::string(ChannelName(info.channel)));
   }
-  static const Attributes kNoAgent;
-  uint32_t queue = s.default_queue;
-  int priority = 0;
-  uint32_t req = 0;
-  for (const RuleConfig& r : s.cfg.rules) {
-    if (r.when.Eval(attrs, kNoAgent)) {
-      queue = s.queue_index.at(r.queue);
-      priority = r.priority;
-      Requirements need;
-      for (const SkillRequirement& k : r.skills) {
-        need.emplace_back("skill." + k.skill, k.min_level);
-      }
-      req = s.InternReq(std::move(need));
-      break;
-    }
-  }
+  auto [queue, priority, req] = s.MatchRule(attrs);
   if (!s.queues[queue].cfg.bot_queue.empty()) {
+    // The bot first; the rule's skills are for the humans (a handoff routes again).
     queue = s.queue_index.at(s.queues[queue].cfg.bot_queue);
+    req = 0;
   }
   State::Queue& q = s.queues[queue];
   if (q.size >= q.cfg.max_size) {
@@ -1545,7 +1603,7 @@ Status RoutingEngine::Reject(SessionId contact, std::string_view agent, uint64_t
                                          std::to_string(contact) + " is not pending");
   }
   c->offered.erase(it);
-  c->excluded.push_back(a);
+  s.Exclude(slot, a);
   ContactEvent e;
   e.kind = ContactEvent::Kind::kOfferMissed;
   e.labels = s.Labels(*c);
@@ -1625,6 +1683,11 @@ Status RoutingEngine::Requeue(SessionId contact, TimePoint now) {
   } else {
     s.WithdrawOffers(slot, kNone);
   }
+  // Timers that fired while it was answered (max wait, aging, step) count again.
+  s.ArmQueueTimers(slot);
+  if (c->step >= 0) {
+    s.SetStep(slot, c->step);
+  }
   s.InsertWaiting(slot);
   s.Settle();
   return Status::Ok();
@@ -1677,6 +1740,10 @@ Status RoutingEngine::TransferToAgent(SessionId contact, std::string_view agent,
     return Status(Code::kBadRequest, "queue '" + s.queues[c->queue].cfg.name +
                                          "' is restricted; agent '" + std::string(agent) +
                                          "' is outsourced");
+  }
+  if (s.Cost(s.agents[a], c->channel) > s.agents[a].budget) {
+    return Status(Code::kBadRequest, "agent '" + std::string(agent) +
+                                         "' has no capacity for the contact's channel");
   }
   if (c->state == ContactState::kActive && c->agent == a) {
     return Status(Code::kBadRequest, "agent '" + std::string(agent) + "' holds the contact");
@@ -1765,21 +1832,7 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
     }
     target = it->second;
   } else {
-    static const Attributes kNoAgent;
-    target = s.default_queue;
-    priority = 0;
-    for (const RuleConfig& r : s.cfg.rules) {
-      if (r.when.Eval(attrs, kNoAgent)) {
-        target = s.queue_index.at(r.queue);
-        priority = r.priority;
-        Requirements need;
-        for (const SkillRequirement& k : r.skills) {
-          need.emplace_back("skill." + k.skill, k.min_level);
-        }
-        req = s.InternReq(std::move(need));
-        break;
-      }
-    }
+    std::tie(target, priority, req) = s.MatchRule(attrs);
   }
   State::Queue& q = s.queues[target];
   if (q.size >= q.cfg.max_size) {
@@ -1878,13 +1931,16 @@ Status RoutingEngine::PositionRequest(SessionId contact, TimePoint now) {
 
 void RoutingEngine::Tick(TimePoint now) {
   State& s = *s_;
-  s.now = now;
+  // Each timer fires at its own time (virtual time), so a long step between ticks behaves as
+  // many short ones.
   while (!s.timers.empty() && s.timers.top().at <= now) {
     const Timer t = s.timers.top();
     s.timers.pop();
+    s.now = std::max(s.now, t.at);
     s.Fire(t);
     s.Settle();
   }
+  s.now = std::max(s.now, now);
 }
 
 std::optional<TimePoint> RoutingEngine::NextDeadline() {
@@ -1907,7 +1963,9 @@ std::optional<TimePoint> RoutingEngine::NextDeadline() {
              c.attempt == t.gen) ||
             (t.kind == TimerKind::kStep && c.step_gen == t.gen) ||
             (t.kind == TimerKind::kMaxWait && c.wait_gen == t.gen) ||
-            (t.kind == TimerKind::kAging && c.age_gen == t.gen);
+            (t.kind == TimerKind::kAging && c.age_gen == t.gen) ||
+            (t.kind == TimerKind::kExclusion && c.state == ContactState::kWaiting &&
+             !c.excluded.empty());
         if (current) {
           break;
         }

@@ -16,12 +16,17 @@
 //    away or offline; wrap-up after a close blocks new offers on every queue the agent serves.
 //  - Dispatch happens within every call, the moment capacity frees or a contact starts waiting:
 //    no contact waits while an agent that may take it has room (an agent that rejected or
-//    missed an offer of a contact is not offered it again until it changes step or queue).
+//    missed an offer of a contact is not offered it again for the queue's offer_timeout, or
+//    until the contact changes step or queue).
 //    An agent with room takes the best contact among all it may take: aged contacts (waiting
 //    longer than their queue's aging_bound) first, oldest first; then higher priority; then
 //    oldest (arrival order). A contact with several agents free goes to the queue's
 //    strategy's choice (longest idle, least occupied, round robin; sticky first for a
-//    returning customer).
+//    returning customer), to offer_to agents at once; an agent whose capacity frees is
+//    offered the contact it picked alone.
+//  - Bot queues (named by another queue's bot_queue) count no kQueued or kAnswered events:
+//    those are for human queues. Other events: kAbandoned, kOverflowed, kOfferMissed,
+//    kTransferred (a transfer, an escalation, a bot handoff), labelled with the queue left.
 //  - Every offer has an attempt id. Accept and Reject must name it; an attempt that expired,
 //    was withdrawn or already answered gets kStaleOffer and changes nothing.
 //
@@ -213,7 +218,8 @@ class RoutingEngine {
   // when it is full.
   Status TransferToQueue(SessionId contact, std::string_view queue, TimePoint now);
   // To one named, signed-in agent (kNotSignedIn otherwise; kBadRequest if the contact's
-  // queue is restricted and the agent outsourced). It waits for that agent only; if the
+  // queue is restricted and the agent outsourced, or its budget is below the channel's cost).
+  // It waits for that agent only; if the
   // agent signs out it goes back to its queue's first step.
   Status TransferToAgent(SessionId contact, std::string_view agent, TimePoint now);
   // Tier 1 -> tier 2: the answered contact leaves its agent and waits in its queue for an
@@ -237,6 +243,7 @@ class RoutingEngine {
   Status PositionRequest(SessionId contact, TimePoint now);
 
   // --- Time ---
+  // Fires everything due up to `now`, each at its own time, in time order.
   void Tick(TimePoint now);
   // The earliest time something is due; nullopt if nothing is.
   std::optional<TimePoint> NextDeadline();

@@ -181,9 +181,19 @@ class ExprParser {
 
   // --- grammar ---
 
+  // Chains of `or` (and of `and`) become right-leaning trees, a or (b or (c ...)), which
+  // Eval walks in a loop from left to right: a long chain costs no recursion depth.
+  uint32_t FoldRight(Kind kind, const std::vector<uint32_t>& operands) {
+    uint32_t acc = Condition(operands.back());
+    for (size_t i = operands.size() - 1; i-- > 0;) {
+      acc = Add(Node{.kind = kind, .lhs = Condition(operands[i]), .rhs = acc});
+    }
+    return acc;
+  }
+
   bool ParseOr(int depth, uint32_t* out) {
-    uint32_t lhs = 0;
-    if (!ParseAnd(depth, &lhs)) {
+    std::vector<uint32_t> operands(1);
+    if (!ParseAnd(depth, &operands[0])) {
       return false;
     }
     while (true) {
@@ -192,19 +202,18 @@ class ExprParser {
         break;
       }
       pos_ += 2;
-      uint32_t rhs = 0;
-      if (!ParseAnd(depth, &rhs)) {
+      operands.push_back(0);
+      if (!ParseAnd(depth, &operands.back())) {
         return false;
       }
-      lhs = Add(Node{.kind = Kind::kOr, .lhs = Condition(lhs), .rhs = Condition(rhs)});
     }
-    *out = lhs;
+    *out = operands.size() == 1 ? operands[0] : FoldRight(Kind::kOr, operands);
     return true;
   }
 
   bool ParseAnd(int depth, uint32_t* out) {
-    uint32_t lhs = 0;
-    if (!ParseNot(depth, &lhs)) {
+    std::vector<uint32_t> operands(1);
+    if (!ParseNot(depth, &operands[0])) {
       return false;
     }
     while (true) {
@@ -219,13 +228,12 @@ class ExprParser {
         break;
       }
       pos_ += 3;
-      uint32_t rhs = 0;
-      if (!ParseNot(depth, &rhs)) {
+      operands.push_back(0);
+      if (!ParseNot(depth, &operands.back())) {
         return false;
       }
-      lhs = Add(Node{.kind = Kind::kAnd, .lhs = Condition(lhs), .rhs = Condition(rhs)});
     }
-    *out = lhs;
+    *out = operands.size() == 1 ? operands[0] : FoldRight(Kind::kAnd, operands);
     return true;
   }
 
@@ -301,17 +309,23 @@ class ExprParser {
       char c = text_[pos_];
       char next = pos_ + 1 < text_.size() ? text_[pos_ + 1] : '\0';
       if (c == '=' && next == '=') {
-        cmp = Node::Cmp::kEq, op_len = 2;
+        cmp = Node::Cmp::kEq;
+        op_len = 2;
       } else if (c == '!' && next == '=') {
-        cmp = Node::Cmp::kNe, op_len = 2;
+        cmp = Node::Cmp::kNe;
+        op_len = 2;
       } else if (c == '<' && next == '=') {
-        cmp = Node::Cmp::kLe, op_len = 2;
+        cmp = Node::Cmp::kLe;
+        op_len = 2;
       } else if (c == '>' && next == '=') {
-        cmp = Node::Cmp::kGe, op_len = 2;
+        cmp = Node::Cmp::kGe;
+        op_len = 2;
       } else if (c == '<' && next != '>') {
-        cmp = Node::Cmp::kLt, op_len = 1;
+        cmp = Node::Cmp::kLt;
+        op_len = 1;
       } else if (c == '>') {
-        cmp = Node::Cmp::kGt, op_len = 1;
+        cmp = Node::Cmp::kGt;
+        op_len = 1;
       } else if (c == '=') {
         return Fail(pos_, "unknown operator '=' (use '==')");
       } else if (c == '<' && next == '>') {
@@ -351,7 +365,6 @@ class ExprParser {
       return Fail(rhs_at, std::string("cannot compare ") + TypeName(lt) + " with " +
                               TypeName(rt) + " using '" + std::string(op_text) + "'");
     }
-    (void)lhs_at;
     *out = Add(Node{.kind = Kind::kCompare, .cmp = cmp, .mode = mode, .lhs = lhs, .rhs = rhs});
     return true;
   }
@@ -743,9 +756,18 @@ bool Expr::EvalNode(uint32_t index, const Attributes& contact, const Attributes&
     case Kind::kString:
       return node.str_len != 0;
     case Kind::kOr:
-      return EvalNode(node.lhs, contact, agent) || EvalNode(node.rhs, contact, agent);
-    case Kind::kAnd:
-      return EvalNode(node.lhs, contact, agent) && EvalNode(node.rhs, contact, agent);
+    case Kind::kAnd: {
+      // Walk the right-leaning chain in a loop (see the parser's FoldRight).
+      const bool is_or = node.kind == Kind::kOr;
+      const Node* link = &node;
+      while (link->kind == node.kind) {
+        if (EvalNode(link->lhs, contact, agent) == is_or) {
+          return is_or;
+        }
+        link = &nodes_[link->rhs];
+      }
+      return EvalNode(static_cast<uint32_t>(link - nodes_.data()), contact, agent);
+    }
     case Kind::kNot:
       return !EvalNode(node.lhs, contact, agent);
     case Kind::kTruthy: {

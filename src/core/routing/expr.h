@@ -61,7 +61,9 @@ class Expr {
 
   // Scopes allowed in this expression: rule conditions allow only `contact.`; agent pools
   // only `agent.`. A syntax error or a forbidden scope returns kBadRequest with a message
-  // naming the column ("column 12: expected a value after '=='").
+  // naming the column ("column 12: expected a value after '=='"). Also refused: literals of
+  // different types compared, `in` lists mixing strings and integers, nesting deeper than
+  // 64, texts longer than 65536 bytes.
   static Result<Expr> Parse(std::string_view text, bool allow_contact, bool allow_agent);
   static Expr True();  // always true; text() is "true"
 

@@ -256,6 +256,11 @@ TEST(ExprErrors, ListsMustBeNonEmptyAndOfOneType) {
   EXPECT_EQ(ErrorOf("\"a\" in [1, 2]"), "column 1: cannot look for a string in a list of integers");
 }
 
+TEST(ExprErrors, OverlongTextIsRefused) {
+  std::string text = "contact.a == \"" + std::string(70000, 'x') + "\"";
+  EXPECT_EQ(ErrorOf(text), "expression is longer than 65536 characters");
+}
+
 TEST(ExprErrors, LiteralTypesMustMatch) {
   EXPECT_EQ(ErrorOf("\"a\" == 1"), "column 8: cannot compare a string with an integer using '=='");
   EXPECT_EQ(ErrorOf("(contact.a == 1) == \"x\""),
@@ -275,7 +280,7 @@ TEST(ExprErrors, DeepNestingIsRefusedNotOverflowed) {
   nots += "contact.a";
   message = ErrorOf(nots);
   EXPECT_NE(message.find("nested deeper than"), std::string::npos) << message;
-  // Long flat chains are fine: they are not deep for the parser.
+  // Long flat chains are fine: they are not deep for the parser, nor for Eval.
   std::string chain = "contact.a == 0";
   for (int i = 0; i < 500; ++i) {
     chain += " or contact.a == " + std::to_string(i + 1);
@@ -283,6 +288,15 @@ TEST(ExprErrors, DeepNestingIsRefusedNotOverflowed) {
   Attributes contact;
   contact.Set("a", int64_t{500});
   EXPECT_TRUE(Contact(chain).Eval(contact, kNone));
+  contact.Set("a", int64_t{501});
+  EXPECT_FALSE(Contact(chain).Eval(contact, kNone));
+  std::string ands = "contact.a";
+  for (int i = 0; i < 10000; ++i) {
+    ands += " and 1";
+  }
+  EXPECT_TRUE(Contact(ands).Eval(contact, kNone));
+  EXPECT_FALSE(Contact(ands + " and 0").Eval(contact, kNone));
+  EXPECT_FALSE(Contact(ands).Eval(kNone, kNone));
 }
 
 // Random inputs built from the language's own tokens (and some junk) must parse or fail
