@@ -174,6 +174,18 @@ void BrokerCore::LoadBacklog(SessionId session, std::vector<TranscriptEntry> ent
   waiting_count_ += waiting.size();
 }
 
+Status BrokerCore::Reconfigure(routing::RoutingConfig routing, TimePoint now) {
+  if (Status st = routing.Validate(); !st.ok()) {
+    return st;
+  }
+  if (Status st = routing_.Reconfigure(routing, now); !st.ok()) {
+    return st;
+  }
+  config_.routing = std::move(routing);
+  ApplyRouting(now);  // contacts of a removed queue may now find an agent
+  return Status::Ok();
+}
+
 void BrokerCore::StartDrain() {
   if (draining_) {
     return;

@@ -190,6 +190,12 @@ class BrokerCore {
   // Merged by index with what the core already holds; ignored if the session was closed.
   void LoadBacklog(SessionId session, std::vector<TranscriptEntry> entries);
 
+  // A new routing configuration (a reloaded file): every contact and agent stays; contacts
+  // of a queue that is gone move to the default queue. kBadRequest (naming the line and
+  // field) leaves the old one in force.
+  Status Reconfigure(routing::RoutingConfig routing, TimePoint now);
+  const routing::RoutingEngine& routing() const { return routing_; }
+
   // The broker is stopping: new contacts are refused with kShuttingDown (messages of open
   // sessions are still taken), and every connected client is told.
   void StartDrain();

@@ -1,7 +1,7 @@
 // The queueing check: one queue of c identical agents, Poisson arrivals, exponential handle
 // times, nobody abandoning, one contact per agent, first come first served. That is the M/M/c
 // queue, so the engine driven by the simulation must reproduce Erlang C's service level and
-// mean wait (core/erlang_c.h).
+// mean wait (planning/erlang_c.h).
 //
 // Tolerance. A simulated mean is a random estimate; at high occupancy its samples are
 // strongly correlated (a busy period lasts long), so the spread is estimated by batch means:
@@ -20,7 +20,7 @@
 #include <numeric>
 #include <vector>
 
-#include "core/erlang_c.h"
+#include "planning/erlang_c.h"
 #include "sim/simulation.h"
 
 namespace switchboard::sim {
@@ -85,8 +85,8 @@ void CheckLoad(double occupancy, int agents, uint64_t contacts, uint64_t seed) {
   ASSERT_TRUE(st.drained);
   ASSERT_GT(st.answer_waits.size(), contacts * 9 / 10);
 
-  const core::ErlangCResult predicted =
-      core::Evaluate(core::ErlangCInput{rate, aht, agents}, threshold);
+  const planning::ErlangCResult predicted =
+      planning::Evaluate(planning::ErlangCInput{rate, aht, agents}, threshold);
   const size_t skip = st.answer_waits.size() / 20;  // warm-up: the first 5%
   const Estimate sl =
       BatchMeans(st.answer_waits, skip, [&](double w) { return w <= threshold ? 1.0 : 0.0; });
