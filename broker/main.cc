@@ -12,6 +12,7 @@
 #include <prometheus/registry.h>
 
 #include "common/clock.h"
+#include "config/routing_config.h"
 #include "engine/engine.h"
 #include "metrics/broker_metrics.h"
 #include "store/store.h"
@@ -30,6 +31,12 @@ void OnSignal(int) {
   }
 }
 
+void OnHangUp(int) {
+  if (g_engine != nullptr) {
+    g_engine->RequestRoutingReload();
+  }
+}
+
 int Fail(const std::string& what) {
   std::fprintf(stderr, "switchboard-broker: %s\n", what.c_str());
   return 1;
@@ -44,6 +51,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "switchboard-data";
   std::string metrics_bind = "127.0.0.1:9570";
   std::string durability = "fast";
+  std::string routing_config;
   int64_t wal_sync_interval_ms = 1000;
   int64_t offer_timeout_ms = 15000;
   int64_t worker_grace_ms = 60000;
@@ -79,6 +87,10 @@ int main(int argc, char** argv) {
                  "fast: acknowledged once in the WAL, fsynced in the background; "
                  "sync: fsynced before acknowledging")
       ->check(CLI::IsMember({"fast", "sync"}))
+      ->capture_default_str();
+  app.add_option("--routing-config", routing_config,
+                 "the routing file: queues, steps and rules in TOML (docs/routing.md); read "
+                 "again on SIGHUP or an admin ReloadRouting; empty: one queue for every agent")
       ->capture_default_str();
   app.add_option("--wal-sync-interval-ms", wal_sync_interval_ms,
                  "fast mode: fsync the WAL at least this often (milliseconds)")
@@ -183,6 +195,16 @@ int main(int argc, char** argv) {
 
   engine::EngineConfig config;
   config.bind = bind;
+  if (!routing_config.empty()) {
+    auto routing = config::LoadRoutingConfigFile(routing_config);
+    if (!routing.ok()) {
+      return Fail(routing.status().message());
+    }
+    config.core.routing = std::move(routing).value();
+    config.load_routing = [routing_config] {
+      return config::LoadRoutingConfigFile(routing_config);
+    };
+  }
   config.core.offer_timeout = offer_timeout_ms * kMillis;
   config.core.heartbeat_interval = int64_t{heartbeat_ms} * kMillis;
   config.core.worker_grace = worker_grace_ms * kMillis;
@@ -212,6 +234,10 @@ int main(int argc, char** argv) {
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup = {};
+  hup.sa_handler = OnHangUp;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   auto bound = engine.Start();

@@ -113,9 +113,28 @@ Result<std::string> Engine::Start() {
 }
 
 void Engine::Stop() {
+  stop_requested_.store(true);
   const uint64_t one = 1;
   ssize_t n = write(stop_fd_, &one, sizeof one);
   (void)n;
+}
+
+void Engine::RequestRoutingReload() {
+  reload_requested_.store(true);
+  const uint64_t one = 1;
+  ssize_t n = write(stop_fd_, &one, sizeof one);
+  (void)n;
+}
+
+Status Engine::ReloadRouting(TimePoint now) {
+  if (!config_.load_routing) {
+    return Status(Code::kBadRequest, "this broker has no routing file (--routing-config)");
+  }
+  Result<core::routing::RoutingConfig> loaded = config_.load_routing();
+  if (!loaded.ok()) {
+    return loaded.status();
+  }
+  return core_.Reconfigure(std::move(loaded).value(), now);
 }
 
 void Engine::SyncLoop() {
@@ -163,7 +182,16 @@ Status Engine::Run() {
       uint64_t signals = 0;
       ssize_t n = read(stop_fd_, &signals, sizeof signals);  // consume it, or poll spins
       (void)n;
-      if (drain_until == 0) {
+      if (reload_requested_.exchange(false)) {
+        Status reloaded = ReloadRouting(clock_.Now());
+        if (reloaded.ok()) {
+          std::fprintf(stderr, "switchboard-broker: routing reloaded\n");
+        } else {
+          std::fprintf(stderr, "switchboard-broker: routing not reloaded: %s\n",
+                       reloaded.message().c_str());
+        }
+      }
+      if (stop_requested_.load() && drain_until == 0) {
         // Drain: refuse new contacts and tell every client, then keep serving open sessions
         // (and taking acks) for the drain time, or until every client has gone.
         core_.StartDrain();

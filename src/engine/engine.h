@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,8 @@ struct EngineConfig {
   Micros wal_sync_interval = 1 * kSeconds;  // fast mode: the WAL is fsynced this often
   bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
   Micros drain_time = 1 * kSeconds;    // after a stop: serve open sessions this long, then exit
+  // Reads the routing file again (SIGHUP); absent: the broker has no routing file.
+  std::function<Result<core::routing::RoutingConfig>()> load_routing;
   QaRates qa;                          // quality-inspection sampling of closed sessions
 };
 
@@ -58,6 +61,9 @@ class Engine {
   Status Run();
   // Asks Run to drain and return. Async-signal-safe.
   void Stop();
+  // Asks Run to re-read the routing file (load_routing) at its next turn and apply it; a file
+  // with an error is reported on stderr and the routing in force stays. Async-signal-safe.
+  void RequestRoutingReload();
 
   const core::BrokerCore& core() const { return core_; }
 
@@ -74,6 +80,9 @@ class Engine {
                                   size_t envelopes);
   void Direct(const std::string& peer, protocol::FrameBuilder& b);
   void UpdateGauges();
+  // Loads the routing file and applies it to the core; the error (line and field) if either
+  // fails, and the routing in force stays.
+  Status ReloadRouting(TimePoint now);
   void SyncLoop();
 
   EngineConfig config_;
@@ -86,7 +95,9 @@ class Engine {
 
   zmq::context_t context_{1};
   std::unique_ptr<transport::RouterSocket> router_;
-  int stop_fd_ = -1;
+  int stop_fd_ = -1;  // wakes the loop for Stop and RequestRoutingReload
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> reload_requested_{false};
 
   std::unordered_map<std::string, std::string> client_of_peer_;  // routing id -> client id
   std::unordered_map<std::string, std::string> peer_of_client_;  // client id -> routing id
