@@ -11,6 +11,7 @@
 // the load, then for a Prometheus scrape that started after that (timestamp(up)).
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -442,15 +443,12 @@ class Load {
 class PrometheusLive : public ::testing::Test {
  protected:
   void SetUp() override {
-    metrics_port_ = FreeLoopbackPort();
     prometheus_port_ = FreeLoopbackPort();
-    ASSERT_GT(metrics_port_, 0);
     ASSERT_GT(prometheus_port_, 0);
 
     ASSERT_EQ(broker_.Start({BrokerProcess::BinaryPath(), "--data-dir", dir_.Sub("data"),
-                             "--bind", "tcp://127.0.0.1:*", "--metrics-bind",
-                             "127.0.0.1:" + std::to_string(metrics_port_), "--heartbeat-ms",
-                             "500"},
+                             "--bind", "tcp://127.0.0.1:*", "--metrics-bind", "127.0.0.1:0",
+                             "--heartbeat-ms", "500"},
                             dir_.Sub("broker.stderr")),
               "");
     const std::string ready = broker_.WaitForLine("ready:", 20s);
@@ -458,6 +456,12 @@ class PrometheusLive : public ::testing::Test {
     const size_t at = ready.find("bind=");
     ASSERT_NE(at, std::string::npos) << ready;
     endpoint_ = ready.substr(at + 5, ready.find(' ', at) - at - 5);
+    // "metrics=http://127.0.0.1:PORT/metrics": the port the broker got for :0.
+    const std::string prefix = "metrics=http://127.0.0.1:";
+    const size_t m = ready.find(prefix);
+    ASSERT_NE(m, std::string::npos) << ready;
+    metrics_port_ = std::atoi(ready.c_str() + m + prefix.size());
+    ASSERT_GT(metrics_port_, 0) << ready;
 
     // The scrape job is named as in ops/prometheus/prometheus.yml ("switchboard": the alert
     // rules select it), with a 1 s interval instead of 5 s so that the test is short.
