@@ -31,8 +31,7 @@ prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& r,
   return prometheus::BuildCounter().Name(name).Help(help).Register(r);
 }
 
-prometheus::Family<prometheus::Gauge>& GaugeFamily(prometheus::Registry& r,
-                                                   const std::string& name,
+prometheus::Family<prometheus::Gauge>& GaugeFamily(prometheus::Registry& r, const std::string& name,
                                                    const std::string& help) {
   return prometheus::BuildGauge().Name(name).Help(help).Register(r);
 }
@@ -44,8 +43,8 @@ prometheus::Family<prometheus::Histogram>& HistogramFamily(prometheus::Registry&
 }
 
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
-    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-    0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25, 1.0};
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+    0.005,   0.01,     0.025,   0.05,   0.1,     0.25,   1.0};
 const prometheus::Histogram::BucketBoundaries kResponseBuckets = {
     5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800, 3600};
 const prometheus::Histogram::BucketBoundaries kHandleBuckets = {
@@ -99,8 +98,8 @@ const std::string& LabelCap::Bound(std::string_view value) {
 }
 
 prometheus::Histogram::BucketBoundaries WaitBuckets(const std::vector<double>& sl_seconds) {
-  prometheus::Histogram::BucketBoundaries b = {1,   2,   5,   10,  15,   20,   30,  45,  60,
-                                               90,  120, 180, 300, 600, 1200, 1800, 3600};
+  prometheus::Histogram::BucketBoundaries b = {1,  2,   5,   10,  15,  20,   30,   45,  60,
+                                               90, 120, 180, 300, 600, 1200, 1800, 3600};
   for (double t : sl_seconds) {
     if (std::isfinite(t) && t > 0 && std::find(b.begin(), b.end(), t) == b.end()) {
       b.push_back(t);
@@ -189,8 +188,8 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r, MetricsConfig config)
       agent_ids_(config_.max_agents),
       offered_(CounterFamily(r, "switchboard_contacts_offered_total",
                              "Contacts that entered a human queue")),
-      answered_(CounterFamily(r, "switchboard_contacts_answered_total",
-                              "Contacts an agent accepted")),
+      answered_(
+          CounterFamily(r, "switchboard_contacts_answered_total", "Contacts an agent accepted")),
       abandoned_(CounterFamily(r, "switchboard_contacts_abandoned_total",
                                "Contacts the customer left before an answer (not short)")),
       short_abandoned_(CounterFamily(r, "switchboard_contacts_short_abandoned_total",
@@ -204,8 +203,8 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r, MetricsConfig config)
                                    "Offers an agent rejected or let expire")),
       answer_wait_(HistogramFamily(r, "switchboard_answer_wait_seconds",
                                    "Speed of answer: queue entry to accept")),
-      abandon_wait_(HistogramFamily(r, "switchboard_abandon_wait_seconds",
-                                    "Queue entry to abandon")),
+      abandon_wait_(
+          HistogramFamily(r, "switchboard_abandon_wait_seconds", "Queue entry to abandon")),
       first_response_(HistogramFamily(r, "switchboard_first_response_seconds",
                                       "Customer's first message to the first agent message")),
       response_(HistogramFamily(r, "switchboard_response_seconds",
@@ -216,8 +215,8 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r, MetricsConfig config)
       agent_messages_(CounterFamily(r, "switchboard_agent_messages_total",
                                     "Agent messages stored in transcripts")),
       sessions_opened_(CounterFamily(r, "switchboard_sessions_opened_total", "Sessions opened")),
-      sessions_closed_(CounterFamily(r, "switchboard_sessions_closed_total",
-                                     "Sessions closed, by disposition")),
+      sessions_closed_(
+          CounterFamily(r, "switchboard_sessions_closed_total", "Sessions closed, by disposition")),
       recontacts_(CounterFamily(r, "switchboard_recontacts_total",
                                 "New contacts on the same topic within the FCR window of a "
                                 "close, by that close's disposition")),
@@ -226,20 +225,20 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r, MetricsConfig config)
       receptions_(CounterFamily(r, "switchboard_receptions_total",
                                 "Contacts accepted by agents of the group")),
       agents_(GaugeFamily(r, "switchboard_agents", "Agents by group and state")),
-      agent_signed_in_seconds_(CounterFamily(r, "switchboard_agent_signed_in_seconds_total",
-                                             "Agent-seconds signed in")),
+      agent_signed_in_seconds_(
+          CounterFamily(r, "switchboard_agent_signed_in_seconds_total", "Agent-seconds signed in")),
       agent_handling_seconds_(CounterFamily(r, "switchboard_agent_handling_seconds_total",
                                             "Agent-seconds signed in with a session offered "
                                             "or held")),
       queue_depth_(GaugeFamily(r, "switchboard_queue_depth", "Contacts waiting for an agent")),
       queue_oldest_(GaugeFamily(r, "switchboard_queue_oldest_wait_seconds",
                                 "Wait of the queue's longest-waiting contact")),
-      clients_connected_(GaugeFamily(r, "switchboard_clients_connected",
-                                     "Clients signed in, by role")),
+      clients_connected_(
+          GaugeFamily(r, "switchboard_clients_connected", "Clients signed in, by role")),
       wait_buckets_(WaitBuckets(config_.service_level_seconds)) {
   if (config_.per_agent) {
-    agent_receptions_ = &CounterFamily(r, "switchboard_agent_receptions_total",
-                                       "Contacts the agent accepted");
+    agent_receptions_ =
+        &CounterFamily(r, "switchboard_agent_receptions_total", "Contacts the agent accepted");
     agent_handle_ = &CounterFamily(r, "switchboard_agent_handle_seconds_total",
                                    "Handle times of the sessions the agent closed, summed");
   }
@@ -394,8 +393,8 @@ void BrokerMetrics::RecordOne(const ContactEvent& e) {
         break;  // the core checks; never count a value outside the label's set
       }
       const std::string& g = groups_.Bound(e.group);
-      auto [it, created] = rating_series_.try_emplace({e.labels.queue, e.labels.channel,
-                                                       *r.tenant, g});
+      auto [it, created] =
+          rating_series_.try_emplace({e.labels.queue, e.labels.channel, *r.tenant, g});
       prometheus::Counter*& counter = it->second[e.rating - 1];
       prometheus::Labels labels = w.labels;
       labels["group"] = g;
@@ -404,12 +403,10 @@ void BrokerMetrics::RecordOne(const ContactEvent& e) {
       break;
     }
     case Kind::kOpened: {
-      prometheus::Counter*& counter =
-          opened_series_[{e.labels.channel, *r.tenant, *r.topic}];
-      Child(counter, sessions_opened_,
-            {{"channel", ChannelLabel(e.labels.channel)},
-             {"tenant", *r.tenant},
-             {"topic", *r.topic}})
+      prometheus::Counter*& counter = opened_series_[{e.labels.channel, *r.tenant, *r.topic}];
+      Child(
+          counter, sessions_opened_,
+          {{"channel", ChannelLabel(e.labels.channel)}, {"tenant", *r.tenant}, {"topic", *r.topic}})
           .Increment();
       break;
     }
@@ -419,8 +416,7 @@ void BrokerMetrics::RecordOne(const ContactEvent& e) {
   }
 }
 
-void BrokerMetrics::SetQueues(const std::vector<core::BrokerCore::QueueView>& queues,
-                              bool oldest) {
+void BrokerMetrics::SetQueues(const std::vector<core::BrokerCore::QueueView>& queues, bool oldest) {
   for (const auto& q : queues) {
     QueueGauges& g = queue_gauges_[q.queue];
     Child(g.depth, queue_depth_, {{"queue", q.queue}}).Set(static_cast<double>(q.waiting));
@@ -460,8 +456,7 @@ void BrokerMetrics::SetAgents(const std::map<std::string, core::BrokerCore::Agen
     g.away->Set(0);
     g.offline->Set(static_cast<double>(counts.offline));
     if (seconds > 0) {
-      g.signed_in_seconds->Increment(seconds *
-                                     static_cast<double>(counts.available + counts.busy));
+      g.signed_in_seconds->Increment(seconds * static_cast<double>(counts.available + counts.busy));
       g.handling_seconds->Increment(seconds * static_cast<double>(counts.handling));
     }
   }

@@ -3,7 +3,6 @@
 // topic. The contact-centre counters and histograms moved, with their labels; the sampled
 // gauges (agents by state, clients by role) show the signed-in clients.
 #include <arpa/inet.h>
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +15,8 @@
 #include <thread>
 #include <variant>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "support/broker_process.h"
 #include "support/temp_dir.h"

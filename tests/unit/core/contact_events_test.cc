@@ -1,10 +1,10 @@
 // The contact events the core emits for the metrics: which, when, with what waits and labels;
 // ratings and orders; the read-only views the metrics sample.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "core/broker_core.h"
 
@@ -377,12 +377,12 @@ TEST_F(ContactEventsTest, OrdersAreCountedForTheirTenantFromServicesOnly) {
             Code::kBadRequest);
   EXPECT_EQ(core_.OnOrder("orders", Begin("orders"), "shop", "o-2", 0, clock_.Now()).code(),
             Code::kBadRequest);
-  EXPECT_EQ(core_.OnOrder("orders", Begin("orders"), "shop", "o-2",
-                          BrokerCore::kMaxOrderCount + 1, clock_.Now())
+  EXPECT_EQ(core_
+                .OnOrder("orders", Begin("orders"), "shop", "o-2", BrokerCore::kMaxOrderCount + 1,
+                         clock_.Now())
                 .code(),
             Code::kBadRequest);
-  EXPECT_EQ(core_.OnOrder("orders", Begin("orders"), "shop", std::string(300, 'x'), 1,
-                          clock_.Now())
+  EXPECT_EQ(core_.OnOrder("orders", Begin("orders"), "shop", std::string(300, 'x'), 1, clock_.Now())
                 .code(),
             Code::kBadRequest);
   EXPECT_EQ(core_.OnOrder("im-1", Begin("im-1"), "shop", "o-2", 1, clock_.Now()).code(),

@@ -2,13 +2,12 @@
 // feed them, collect the registry, check names, labels and values.
 #include "metrics/broker_metrics.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
@@ -34,8 +33,7 @@ class MetricsTest : public ::testing::Test {
   explicit MetricsTest(MetricsConfig config = {}) : metrics_(registry_, config) {}
 
   // The series of family `name` whose labels are exactly `labels`; null if none.
-  std::optional<prometheus::ClientMetric> Find(const std::string& name,
-                                               const LabelMap& labels) {
+  std::optional<prometheus::ClientMetric> Find(const std::string& name, const LabelMap& labels) {
     for (const prometheus::MetricFamily& f : registry_.Collect()) {
       if (f.name != name) {
         continue;
@@ -103,8 +101,8 @@ TEST_F(MetricsTest, ContactCountersAndSpeedOfAnswer) {
   answered.group = "post-sale";
   ContactEvent slow = answered;
   slow.wait = 40 * kSeconds;
-  metrics_.Record({Event(Kind::kQueued), Event(Kind::kQueued), Event(Kind::kOpened), answered,
-                   slow});
+  metrics_.Record(
+      {Event(Kind::kQueued), Event(Kind::kQueued), Event(Kind::kOpened), answered, slow});
 
   EXPECT_EQ(Counter("switchboard_contacts_offered_total", kContact), 2);
   EXPECT_EQ(Counter("switchboard_contacts_answered_total", kContact), 2);
@@ -298,10 +296,10 @@ TEST_F(MetricsTest, AgentStatesAndOccupancyInputs) {
   EXPECT_EQ(Gauge("switchboard_agents", state("pre-sale", "away")), 0);
   EXPECT_EQ(Gauge("switchboard_agents", state("pre-sale", "offline")), 4);
   EXPECT_EQ(Gauge("switchboard_agents", state("unknown", "available")), 1);
-  EXPECT_DOUBLE_EQ(
-      Counter("switchboard_agent_signed_in_seconds_total", {{"group", "pre-sale"}}), 30);
-  EXPECT_DOUBLE_EQ(
-      Counter("switchboard_agent_handling_seconds_total", {{"group", "pre-sale"}}), 20);
+  EXPECT_DOUBLE_EQ(Counter("switchboard_agent_signed_in_seconds_total", {{"group", "pre-sale"}}),
+                   30);
+  EXPECT_DOUBLE_EQ(Counter("switchboard_agent_handling_seconds_total", {{"group", "pre-sale"}}),
+                   20);
 
   groups.erase("pre-sale");  // a group no longer reported reads 0
   metrics_.SetAgents(groups, kSeconds);

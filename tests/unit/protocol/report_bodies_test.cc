@@ -1,8 +1,8 @@
 // The two bodies clients report contact-centre figures with: Rating and OrderReported verify
 // and read back; an OrderReported without its required tenant is refused as a bad frame.
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "protocol/frame.h"
 #include "wire_generated.h"
