@@ -847,7 +847,17 @@ Status BrokerCore::OnOrder(const std::string& client_id, uint64_t seq, const std
 // --- Contact events ---
 
 ContactEvent& BrokerCore::Emit(ContactEvent::Kind kind, const Session& s) {
-  return Emit(kind, s, s.agent_id);
+  switch (kind) {
+    case ContactEvent::Kind::kAnswered:
+    case ContactEvent::Kind::kOfferMissed:
+    case ContactEvent::Kind::kClosed:
+    case ContactEvent::Kind::kRating:
+      return Emit(kind, s, s.agent_id);
+    default: {
+      static const std::string kNoAgent;
+      return Emit(kind, s, kNoAgent);  // per-message events: no agent lookup
+    }
+  }
 }
 
 ContactEvent& BrokerCore::Emit(ContactEvent::Kind kind, const Session& s,

@@ -301,7 +301,8 @@ class BrokerCore {
   static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);
 
   // --- Contact events for the metrics. ---
-  // Appends an event with the session's labels, and its agent (s.agent_id, or `agent`).
+  // Appends an event with the session's labels and, for the kinds that name one (events.h),
+  // its agent: s.agent_id, or `agent`.
   ContactEvent& Emit(ContactEvent::Kind kind, const Session& s);
   ContactEvent& Emit(ContactEvent::Kind kind, const Session& s, const std::string& agent);
   void OnContactOpened(const Session& s, TimePoint now);  // kOpened, kQueued, kRecontact

@@ -27,8 +27,8 @@
 //                  contact is a kQueued of the same turn.
 //
 // `agent` and `group` name the agent involved: the one who accepted (kAnswered), was offered
-// (kOfferMissed), held the session (kClosed, kRating), or replied (kFirstResponse, kResponse,
-// kAgentMessage); empty where none is.
+// (kOfferMissed) or held the session (kClosed, kRating); empty otherwise (the per-message
+// events leave them out: the metrics do not break messages down by agent).
 //
 // Thread rules: plain data.
 #pragma once

@@ -172,7 +172,6 @@ TEST_F(ContactEventsTest, FirstResponseAndResponsesAreTimedFromTheRightMessages)
   auto responses = OfKind(events, Kind::kResponse);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].wait, 12 * kSeconds);
-  EXPECT_EQ(first[0].group, "pre-sale");
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0].wait, 12 * kSeconds);  // from the oldest unanswered message
   EXPECT_EQ(OfKind(events, Kind::kAgentMessage).size(), 1u);
