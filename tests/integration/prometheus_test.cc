@@ -62,9 +62,9 @@ const std::map<std::string, std::string> kMayBeEmpty = {
 // --- Prometheus's HTTP API, through curl ---------------------------------------------------
 
 struct QueryResult {
-  bool ok = false;      // status "success"
-  std::string error;    // errorType: error, when not ok (or what went wrong reaching it)
-  size_t series = 0;    // samples in the result (1 for a scalar)
+  bool ok = false;    // status "success"
+  std::string error;  // errorType: error, when not ok (or what went wrong reaching it)
+  size_t series = 0;  // samples in the result (1 for a scalar)
   std::vector<double> values;
 };
 
@@ -168,9 +168,9 @@ class Prometheus {
 // --- The broker's own /metrics ---------------------------------------------------------------
 
 std::string Scrape(int port, RunResult* r) {
-  *r = RunTool({"curl", "-sS", "--max-time", "5",
-                "http://127.0.0.1:" + std::to_string(port) + "/metrics"},
-               10s);
+  *r = RunTool(
+      {"curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + std::to_string(port) + "/metrics"},
+      10s);
   return r->out;
 }
 
@@ -267,9 +267,9 @@ class Load {
         return r;
       }
       ++expected;
-      auto sent = adapter_->Send(Message("acme", client::Channel::kSocial,
-                                         "waiting-" + std::to_string(round), "anyone there?",
-                                         "complaint"));
+      auto sent =
+          adapter_->Send(Message("acme", client::Channel::kSocial,
+                                 "waiting-" + std::to_string(round), "anyone there?", "complaint"));
       if (!sent.ok()) {
         return ::testing::AssertionFailure() << "send: " << sent.error().ToString();
       }
@@ -446,10 +446,10 @@ class PrometheusLive : public ::testing::Test {
     prometheus_port_ = FreeLoopbackPort();
     ASSERT_GT(prometheus_port_, 0);
 
-    ASSERT_EQ(broker_.Start({BrokerProcess::BinaryPath(), "--data-dir", dir_.Sub("data"),
-                             "--bind", "tcp://127.0.0.1:*", "--metrics-bind", "127.0.0.1:0",
-                             "--heartbeat-ms", "500"},
-                            dir_.Sub("broker.stderr")),
+    ASSERT_EQ(broker_.Start(
+                  {BrokerProcess::BinaryPath(), "--data-dir", dir_.Sub("data"), "--bind",
+                   "tcp://127.0.0.1:*", "--metrics-bind", "127.0.0.1:0", "--heartbeat-ms", "500"},
+                  dir_.Sub("broker.stderr")),
               "");
     const std::string ready = broker_.WaitForLine("ready:", 20s);
     ASSERT_NE(ready, "") << ReadWholeFile(dir_.Sub("broker.stderr"));
@@ -479,14 +479,13 @@ class PrometheusLive : public ::testing::Test {
               "      - targets: ['127.0.0.1:"
            << metrics_port_ << "']\n";
     config.close();
-    ASSERT_EQ(prometheus_.Start({SWITCHBOARD_PROMETHEUS,
-                                 "--config.file=" + dir_.Sub("prometheus.yml"),
-                                 "--storage.tsdb.path=" + dir_.Sub("tsdb"),
-                                 "--web.listen-address=127.0.0.1:" +
-                                     std::to_string(prometheus_port_),
-                                 "--log.level=warn"},
-                                dir_.Sub("prometheus.stderr")),
-              "");
+    ASSERT_EQ(
+        prometheus_.Start({SWITCHBOARD_PROMETHEUS, "--config.file=" + dir_.Sub("prometheus.yml"),
+                           "--storage.tsdb.path=" + dir_.Sub("tsdb"),
+                           "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port_),
+                           "--log.level=warn"},
+                          dir_.Sub("prometheus.stderr")),
+        "");
     api_.emplace(prometheus_port_);
     const auto deadline = Clock::now() + 30s;
     while (!api_->Ready()) {
@@ -521,21 +520,19 @@ class PrometheusLive : public ::testing::Test {
         break;
       }
       ASSERT_LT(Clock::now(), deadline)
-          << "the broker's metrics do not show the load: want " << closed << " closed, "
-          << rated << " ratings, " << orders << " orders; page:\n"
+          << "the broker's metrics do not show the load: want " << closed << " closed, " << rated
+          << " ratings, " << orders << " orders; page:\n"
           << page << r.err;
       std::this_thread::sleep_for(50ms);  // the poll interval
     }
     const double seen_at =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     QueryResult q;
     ASSERT_TRUE(api_->WaitFor(
         // timestamp() of a plain selector is the scrape's time (of anything else, the
         // evaluation's).
         "timestamp(up{job=\"switchboard\"})",
-        [&](const QueryResult& r) { return !r.values.empty() && r.values[0] > seen_at; }, 15s,
-        &q))
+        [&](const QueryResult& r) { return !r.values.empty() && r.values[0] > seen_at; }, 15s, &q))
         << "no scrape of the broker after the load within 15 s: " << q.error;
   }
 
@@ -551,8 +548,7 @@ class PrometheusLive : public ::testing::Test {
 TEST_F(PrometheusLive, EveryDashboardAndRuleExpressionRunsOnARealScrape) {
   Dashboard dashboard;
   std::string error;
-  ASSERT_TRUE(ReadDashboard(OpsDir() + "/grafana/switchboard.json", &dashboard, &error))
-      << error;
+  ASSERT_TRUE(ReadDashboard(OpsDir() + "/grafana/switchboard.json", &dashboard, &error)) << error;
   const std::vector<RuleExpr> rules = ReadRules(OpsDir() + "/prometheus/switchboard.rules.yml");
   ASSERT_FALSE(dashboard.queries.empty());
   ASSERT_FALSE(rules.empty());

@@ -31,11 +31,11 @@ struct PanelQuery {
 
 struct Variable {
   std::string name;
-  std::string type;        // query, custom, datasource
-  std::string query;       // query variables: the label_values(...) text; custom: the values
+  std::string type;   // query, custom, datasource
+  std::string query;  // query variables: the label_values(...) text; custom: the values
   bool include_all = false;
-  std::string all_value;   // the value "All" stands for
-  std::string current;     // the current value (custom variables)
+  std::string all_value;  // the value "All" stands for
+  std::string current;    // the current value (custom variables)
 };
 
 struct Dashboard {

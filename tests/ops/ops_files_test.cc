@@ -3,6 +3,8 @@
 // broker has; the dashboard is well-formed, has the panels it promises, uses its template
 // variables only where Grafana's "All" (.*) keeps the query valid, and reads only metrics
 // that docs/metrics.md documents, as do the alert rules.
+#include "ops/ops_files.h"
+
 #include <algorithm>
 #include <map>
 #include <regex>
@@ -13,7 +15,6 @@
 
 #include <gtest/gtest.h>
 
-#include "ops/ops_files.h"
 #include "ops/subprocess.h"
 #include "support/broker_process.h"
 #include "support/temp_dir.h"
@@ -94,24 +95,22 @@ TEST(ExampleConfig, BrokerStartsWithItAndStopsCleanly) {
   TempDir dir;
   // The file's bind, data-dir and metrics-bind are production values; the command line
   // (BrokerProcess passes --data-dir, --bind and --metrics-bind "") wins over them.
-  BrokerProcess broker(dir.Sub("data"), "ipc://" + dir.Sub("broker.sock"),
-                       {"--config", kExample});
+  BrokerProcess broker(dir.Sub("data"), "ipc://" + dir.Sub("broker.sock"), {"--config", kExample});
   const std::string error = broker.Start();
   ASSERT_EQ(error, "");
   EXPECT_EQ(broker.Terminate(), 0) << broker.StderrLog();
-  EXPECT_NE(broker.StderrLog().find("stopped cleanly"), std::string::npos)
-      << broker.StderrLog();
+  EXPECT_NE(broker.StderrLog().find("stopped cleanly"), std::string::npos) << broker.StderrLog();
 }
 
 TEST(ExampleConfig, TheBrokerReadsIt) {
   // The ready line shows the file's durability (sync), not the built-in default (fast).
   TempDir dir;
   Child broker;
-  ASSERT_EQ(broker.Start({BrokerProcess::BinaryPath(), "--config", kExample, "--data-dir",
-                          dir.Sub("data"), "--bind", "ipc://" + dir.Sub("b.sock"),
-                          "--metrics-bind", ""},
-                         dir.Sub("stderr")),
-            "");
+  ASSERT_EQ(
+      broker.Start({BrokerProcess::BinaryPath(), "--config", kExample, "--data-dir",
+                    dir.Sub("data"), "--bind", "ipc://" + dir.Sub("b.sock"), "--metrics-bind", ""},
+                   dir.Sub("stderr")),
+      "");
   const std::string ready = broker.WaitForLine("ready:", 20s);
   ASSERT_NE(ready, "") << ReadWholeFile(dir.Sub("stderr"));
   EXPECT_NE(ready.find("durability=sync"), std::string::npos) << ready;
@@ -189,8 +188,8 @@ TEST_F(DashboardFile, HasThePanelsOfBothRows) {
       "Contact centre", "Broker",
       // contact centre
       "Answer rate", "Service level ($sl_threshold s)", "ASA", "Abandon rate",
-      "First response (mean)", "Queue depth", "Oldest waiting contact", "Agents by state",
-      "CSAT", "FCR", "Contacts per order",
+      "First response (mean)", "Queue depth", "Oldest waiting contact", "Agents by state", "CSAT",
+      "FCR", "Contacts per order",
       // broker
       "Throughput", "Loop turn time", "Store commit latency", "Credits and held messages",
       "Redeliveries and dropped sends", "RocksDB"};

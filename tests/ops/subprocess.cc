@@ -55,7 +55,7 @@ int DecodeStatus(int status) {
 }  // namespace
 
 RunResult RunTool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-              const std::string& stdin_path) {
+                  const std::string& stdin_path) {
   RunResult result;
   int out[2];
   int err[2];

@@ -23,7 +23,7 @@ struct RunResult {
 // `stdin_path` (or /dev/null when empty), stdout and stderr captured. Killed (SIGKILL) if it
 // has not ended within `timeout`.
 RunResult RunTool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-              const std::string& stdin_path = "");
+                  const std::string& stdin_path = "");
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
 int FreeLoopbackPort();
