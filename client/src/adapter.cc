@@ -56,4 +56,13 @@ Result<uint64_t> Adapter::Send(const CustomerMessage& message) noexcept {
   return Guard([&] { return connection()->Send(message); });
 }
 
+Result<uint64_t> Adapter::Rate(uint64_t session_id, int rating) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::RatingRequest{session_id, rating});
+  });
+}
+
 }  // namespace switchboard::client

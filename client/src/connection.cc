@@ -185,10 +185,18 @@ Result<uint64_t> Connection::Send(Request request) {
                    "unknown channel " + std::to_string(static_cast<int>(m->channel))};
     }
     text = &m->text;
+  } else if (const auto* o = std::get_if<OrderRequest>(&request)) {
+    if (o->tenant.empty()) {
+      return Error{ErrorCode::kInvalidArgument, "an order report needs a tenant"};
+    }
+    if (o->count == 0) {
+      return Error{ErrorCode::kInvalidArgument, "an order report counts at least 1 order"};
+    }
   } else {
     uint64_t session_id = std::visit(
         [](const auto& r) -> uint64_t {
-          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, CustomerMessage>) {
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<T, CustomerMessage> || std::is_same_v<T, OrderRequest>) {
             return 0;
           } else {
             return r.session_id;
@@ -200,6 +208,12 @@ Result<uint64_t> Connection::Send(Request request) {
     }
     if (const auto* r = std::get_if<ReplyRequest>(&request)) {
       text = &r->text;
+    }
+    if (const auto* r = std::get_if<RatingRequest>(&request)) {
+      if (r->rating < 1 || r->rating > 5) {
+        return Error{ErrorCode::kInvalidArgument,
+                     "a rating is 1 to 5; got " + std::to_string(r->rating)};
+      }
     }
     if (const auto* c = std::get_if<CloseRequest>(&request)) {
       if (static_cast<int>(c->disposition) > static_cast<int>(Disposition::kAbandoned)) {

@@ -193,6 +193,10 @@ std::string_view RequestKindName(RequestKind kind) {
       return "Reply";
     case RequestKind::kClose:
       return "Close";
+    case RequestKind::kRating:
+      return "Rating";
+    case RequestKind::kOrder:
+      return "OrderReported";
   }
   return "Unknown";
 }

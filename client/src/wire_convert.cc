@@ -63,6 +63,9 @@ void Describe(const Request& request, ErrorEvent& event) {
           event.tenant = r.tenant;
           event.channel = r.channel;
           event.customer_id = r.customer_id;
+        } else if constexpr (std::is_same_v<T, OrderRequest>) {
+          event.request = RequestKind::kOrder;
+          event.tenant = r.tenant;
         } else {
           event.session_id = r.session_id;
           if constexpr (std::is_same_v<T, AcceptRequest>) {
@@ -71,6 +74,8 @@ void Describe(const Request& request, ErrorEvent& event) {
             event.request = RequestKind::kReject;
           } else if constexpr (std::is_same_v<T, ReplyRequest>) {
             event.request = RequestKind::kReply;
+          } else if constexpr (std::is_same_v<T, RatingRequest>) {
+            event.request = RequestKind::kRating;
           } else {
             static_assert(std::is_same_v<T, CloseRequest>);
             event.request = RequestKind::kClose;
@@ -93,6 +98,8 @@ size_t EstimateBytes(const Request& request) {
           return kFixed + StringBytes(r.reason);
         } else if constexpr (std::is_same_v<T, ReplyRequest>) {
           return kFixed + StringBytes(r.text);
+        } else if constexpr (std::is_same_v<T, OrderRequest>) {
+          return kFixed + StringBytes(r.tenant) + StringBytes(r.order_id);
         } else {
           return kFixed;
         }
@@ -124,6 +131,14 @@ void EncodeRequest(protocol::FrameBuilder& b, uint64_t seq, const Request& reque
           auto text = fbb.CreateString(r.text);
           b.Add(seq, wire::Body::AgentMessage,
                 wire::CreateAgentMessage(fbb, r.session_id, text).Union());
+        } else if constexpr (std::is_same_v<T, RatingRequest>) {
+          b.Add(seq, wire::Body::Rating,
+                wire::CreateRating(fbb, r.session_id, static_cast<uint8_t>(r.rating)).Union());
+        } else if constexpr (std::is_same_v<T, OrderRequest>) {
+          auto tenant = fbb.CreateString(r.tenant);
+          auto order_id = OptionalString(fbb, r.order_id);
+          b.Add(seq, wire::Body::OrderReported,
+                wire::CreateOrderReported(fbb, tenant, order_id, r.count, r.at_us).Union());
         } else {
           static_assert(std::is_same_v<T, CloseRequest>);
           b.Add(seq, wire::Body::Close,

@@ -47,8 +47,18 @@ struct CloseRequest {
   uint64_t session_id = 0;
   Disposition disposition = Disposition::kResolved;
 };
-using Request =
-    std::variant<CustomerMessage, AcceptRequest, RejectRequest, ReplyRequest, CloseRequest>;
+struct RatingRequest {
+  uint64_t session_id = 0;
+  int rating = 0;
+};
+struct OrderRequest {
+  std::string tenant;
+  std::string order_id;
+  uint32_t count = 1;
+  int64_t at_us = 0;
+};
+using Request = std::variant<CustomerMessage, AcceptRequest, RejectRequest, ReplyRequest,
+                             CloseRequest, RatingRequest, OrderRequest>;
 
 // Fills the description of `request` into an ErrorEvent that answers it.
 void Describe(const Request& request, ErrorEvent& event);

@@ -46,6 +46,11 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
       clients_[s.agent_id].disconnected_at = now;  // its grace starts with the restart
     }
     open_by_key_[Key(s.tenant, s.channel, s.customer_id)] = s.id;
+    // Their first customer message and unanswered messages are not known: observe no first
+    // response, and responses only to customer messages from now on.
+    SessionStats& stats = session_stats_[s.id];
+    stats.seen_customer = true;
+    stats.responded = true;
     const SessionId id = s.id;
     sessions_.emplace(id, std::move(s));
   }
@@ -139,6 +144,7 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   c.role = hello.role;
   c.connected = true;
   ++connected_;
+  ++connected_by_role_[static_cast<size_t>(c.role)];
   c.last_seen = now;
   c.disconnected_at = 0;
   c.channels = hello.channels;
@@ -174,6 +180,7 @@ void BrokerCore::OnDisconnect(const std::string& client_id, TimePoint now) {
   Client& c = it->second;
   c.connected = false;
   --connected_;
+  --connected_by_role_[static_cast<size_t>(c.role)];
   c.disconnected_at = now;
   if (c.role != Role::kWorker) {
     return;
@@ -288,6 +295,7 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
   Enqueue(s);
   auto [it, inserted] = sessions_.emplace(s.id, std::move(s));
   SB_CHECK(inserted);
+  OnContactOpened(it->second, now);
   return &it->second;
 }
 
@@ -378,6 +386,16 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     s.adapter_id = client_id;  // replies go to the adapter that last carried the customer
     MarkDirty(s);
   }
+  Emit(ContactEvent::Kind::kCustomerMessage, s);
+  SessionStats& stats = session_stats_[s.id];
+  if (!stats.seen_customer) {
+    stats.seen_customer = true;
+    stats.first_customer_at = now;
+  }
+  if (!stats.pending) {
+    stats.pending = true;
+    stats.unanswered_since = now;
+  }
   const TranscriptEntry& e = Append(s, Party::kCustomer, "", msg.text, now);
   if (s.state == SessionState::kActive) {
     Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
@@ -413,6 +431,7 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
   s.agent_id = client_id;
   s.answered_at = now;
   MarkDirty(s);
+  Emit(ContactEvent::Kind::kAnswered, s).wait = std::max<Micros>(now - s.enqueued_at, 0);
   // The agent receives the whole conversation so far.
   auto waiting = waiting_entries_.find(session);
   if (waiting != waiting_entries_.end()) {
@@ -441,6 +460,7 @@ Status BrokerCore::OnReject(const std::string& client_id, uint64_t seq, SessionI
                     " is not open for this agent (expired, withdrawn or answered)");
   }
   declined_by_[session].insert(client_id);
+  Emit(ContactEvent::Kind::kOfferMissed, sessions_.at(session), client_id);
   Requeue(sessions_.at(session), now);
   Dispatch(now);
   return Status::Ok();
@@ -476,6 +496,18 @@ Status BrokerCore::OnAgentMessage(const std::string& client_id, uint64_t seq, Se
   if (Status st = OwnedSession(sessions_, client_id, session, &s); !st.ok()) {
     return Fail(client_id, seq, st.code(), st.message());
   }
+  Emit(ContactEvent::Kind::kAgentMessage, *s);
+  SessionStats& stats = session_stats_[s->id];
+  if (stats.seen_customer && !stats.responded) {
+    stats.responded = true;
+    Emit(ContactEvent::Kind::kFirstResponse, *s).wait =
+        std::max<Micros>(now - stats.first_customer_at, 0);
+  }
+  if (stats.pending) {
+    stats.pending = false;
+    Emit(ContactEvent::Kind::kResponse, *s).wait =
+        std::max<Micros>(now - stats.unanswered_since, 0);
+  }
   const TranscriptEntry& e = Append(*s, Party::kAgent, client_id, text, now);
   Delivery d = MakeDelivery(*s, Delivery::Kind::kMessage);
   d.entry = e;
@@ -506,6 +538,10 @@ void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now
   const Micros handled = std::max<Micros>(now - s.answered_at, 0);
   mean_handle_time_ =
       mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
+  ContactEvent& closed = Emit(ContactEvent::Kind::kClosed, s);
+  closed.handle = handled;
+  closed.disposition = disposition;
+  RememberClose(s, now);
   router_.RemoveLoad(s.agent_id, s.channel);
   Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
   d.disposition = disposition;
@@ -624,7 +660,9 @@ void BrokerCore::OnTick(TimePoint now) {
     }
   }
   for (SessionId sid : expired) {
-    declined_by_[sid].insert(offers_.at(sid).agent_id);
+    const std::string& agent = offers_.at(sid).agent_id;
+    declined_by_[sid].insert(agent);
+    Emit(ContactEvent::Kind::kOfferMissed, sessions_.at(sid), agent);
     Requeue(sessions_.at(sid), now);
   }
   Dispatch(now);
@@ -656,6 +694,7 @@ void BrokerCore::ResendOutbox(const std::string& client_id, Client& c, TimePoint
   for (const auto& [id, d] : c.outbox) {
     out_.outgoing.push_back({client_id, d});
   }
+  redeliveries_ += c.outbox.size();
   c.outbox_progress = now;
 }
 
@@ -692,6 +731,7 @@ void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
     s.enqueued_at = now;
     MarkDirty(s);
     Enqueue(s);
+    Emit(ContactEvent::Kind::kQueued, s);  // a new contact: back in a queue
     out_.load_transcripts.push_back(id);
   }
   Dispatch(now);
@@ -742,12 +782,208 @@ TurnOutput& BrokerCore::FinishTurn() {
   return out_;
 }
 
+// --- Ratings and orders ---
+
+Status BrokerCore::OnRating(const std::string& client_id, uint64_t seq, SessionId session,
+                            int rating, TimePoint now) {
+  (void)now;
+  Status error;
+  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+    return error;
+  }
+  if (rating < 1 || rating > 5) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "a rating is 1 to 5; got " + std::to_string(rating));
+  }
+  const std::string already = "session " + std::to_string(session) + " is already rated";
+  if (auto open = sessions_.find(session); open != sessions_.end()) {
+    SessionStats& stats = session_stats_[session];
+    if (stats.rated) {
+      return Fail(client_id, seq, Code::kBadRequest, already);
+    }
+    stats.rated = true;
+    Emit(ContactEvent::Kind::kRating, open->second).rating = static_cast<uint8_t>(rating);
+    return Status::Ok();
+  }
+  auto closed = rateable_.find(session);
+  if (closed == rateable_.end()) {
+    return Fail(client_id, seq, Code::kUnknownSession,
+                "session " + std::to_string(session) +
+                    " is not open and not among the recently closed sessions the broker "
+                    "remembers for ratings");
+  }
+  if (closed->second.rated) {
+    return Fail(client_id, seq, Code::kBadRequest, already);
+  }
+  closed->second.rated = true;
+  ContactEvent e = closed->second.base;
+  e.kind = ContactEvent::Kind::kRating;
+  e.rating = static_cast<uint8_t>(rating);
+  out_.events.push_back(std::move(e));
+  return Status::Ok();
+}
+
+Status BrokerCore::OnOrder(const std::string& client_id, uint64_t seq, const std::string& tenant,
+                           const std::string& order_id, uint32_t count, TimePoint now) {
+  (void)now;
+  Status error;
+  if (SignedIn(client_id, Role::kService, seq, &error) == nullptr) {
+    return error;
+  }
+  if (tenant.empty() || tenant.size() > config_.max_id_bytes ||
+      order_id.size() > config_.max_id_bytes) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "an order needs a tenant of 1 to " + std::to_string(config_.max_id_bytes) +
+                    " bytes, and an order_id of at most as many");
+  }
+  if (count == 0 || count > kMaxOrderCount) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "count must be 1 to " + std::to_string(kMaxOrderCount) + "; got " +
+                    std::to_string(count));
+  }
+  ContactEvent e;
+  e.kind = ContactEvent::Kind::kOrder;
+  e.labels.tenant = tenant;
+  e.count = count;
+  out_.events.push_back(std::move(e));
+  return Status::Ok();
+}
+
+// --- Contact events ---
+
+ContactEvent& BrokerCore::Emit(ContactEvent::Kind kind, const Session& s) {
+  switch (kind) {
+    case ContactEvent::Kind::kAnswered:
+    case ContactEvent::Kind::kOfferMissed:
+    case ContactEvent::Kind::kClosed:
+    case ContactEvent::Kind::kRating:
+      return Emit(kind, s, s.agent_id);
+    default: {
+      static const std::string kNoAgent;
+      return Emit(kind, s, kNoAgent);  // per-message events: no agent lookup
+    }
+  }
+}
+
+ContactEvent& BrokerCore::Emit(ContactEvent::Kind kind, const Session& s,
+                               const std::string& agent) {
+  ContactEvent& e = out_.events.emplace_back();
+  e.kind = kind;
+  e.labels.queue = s.queue;
+  e.labels.channel = s.channel;
+  e.labels.tenant = s.tenant;
+  e.labels.topic = s.attributes.topic;
+  if (!agent.empty()) {
+    e.agent = agent;
+    e.group = router_.GroupOf(agent);
+  }
+  return e;
+}
+
+std::string BrokerCore::TopicKey(const std::string& tenant, const std::string& customer,
+                                 const std::string& topic) {
+  // Length-prefixed, like Key.
+  return std::to_string(tenant.size()) + ':' + tenant + std::to_string(customer.size()) + ':' +
+         customer + topic;
+}
+
+// A new session: it was opened and entered its queue; a re-contact if the customer's last
+// session on the topic closed within the FCR window.
+void BrokerCore::OnContactOpened(const Session& s, TimePoint now) {
+  Emit(ContactEvent::Kind::kOpened, s);
+  Emit(ContactEvent::Kind::kQueued, s);
+  if (recent_closes_.empty()) {
+    return;
+  }
+  auto it = recent_closes_.find(TopicKey(s.tenant, s.customer_id, s.attributes.topic));
+  if (it == recent_closes_.end()) {
+    return;
+  }
+  if (now - it->second.closed_at <= config_.fcr_window) {
+    Emit(ContactEvent::Kind::kRecontact, s).disposition = it->second.disposition;
+  }
+  recent_closes_.erase(it);  // a close is spoiled at most once
+}
+
+// Remembers a close for re-contacts and ratings, and forgets the oldest past the bounds.
+void BrokerCore::RememberClose(const Session& s, TimePoint now) {
+  bool rated = false;
+  if (auto stats = session_stats_.find(s.id); stats != session_stats_.end()) {
+    rated = stats->second.rated;
+    session_stats_.erase(stats);
+  }
+  if (config_.rating_memory > 0) {
+    RateableClose& r = rateable_[s.id];
+    r.base.labels = {s.queue, s.channel, s.tenant, s.attributes.topic};
+    r.base.agent = s.agent_id;
+    r.base.group = router_.GroupOf(s.agent_id);
+    r.rated = rated;
+    rateable_order_.push_back(s.id);
+    while (rateable_order_.size() > config_.rating_memory) {
+      rateable_.erase(rateable_order_.front());
+      rateable_order_.pop_front();
+    }
+  }
+  if (config_.fcr_memory > 0) {
+    std::string key = TopicKey(s.tenant, s.customer_id, s.attributes.topic);
+    const uint64_t generation = next_close_generation_++;
+    recent_closes_[key] = RecentClose{now, s.disposition, generation};
+    recent_close_order_.push_back(CloseOrder{generation, now, std::move(key)});
+    while (!recent_close_order_.empty() &&
+           (recent_close_order_.size() > config_.fcr_memory ||
+            now - recent_close_order_.front().closed_at > config_.fcr_window)) {
+      const CloseOrder& oldest = recent_close_order_.front();
+      auto it = recent_closes_.find(oldest.key);
+      if (it != recent_closes_.end() && it->second.generation == oldest.generation) {
+        recent_closes_.erase(it);
+      }
+      recent_close_order_.pop_front();
+    }
+  }
+}
+
 // --- Views ---
 
 size_t BrokerCore::queue_depth() const { return router_.waiting(); }
 size_t BrokerCore::agents_signed_in() const { return router_.signed_in(); }
 
+std::vector<BrokerCore::QueueView> BrokerCore::Queues(TimePoint now, bool oldest) const {
+  std::vector<QueueView> views;
+  bool seen_default = false;
+  router_.ForEachQueue([&](const std::string& queue, const auto& contacts) {
+    QueueView v;
+    v.queue = queue;
+    v.waiting = contacts.size();
+    if (oldest) {
+      for (const auto& [seq, id] : contacts) {
+        v.oldest_wait = std::max(v.oldest_wait, now - sessions_.at(id).enqueued_at);
+      }
+    }
+    seen_default = seen_default || queue == config_.default_queue;
+    views.push_back(std::move(v));
+  });
+  if (!seen_default) {
+    views.push_back(QueueView{config_.default_queue, 0, 0});
+  }
+  return views;
+}
 
+std::map<std::string, BrokerCore::AgentCounts> BrokerCore::AgentsByGroup() const {
+  std::map<std::string, AgentCounts> groups;
+  router_.ForEachAgent([&](const std::string& group, bool signed_in, bool has_room,
+                           bool has_load) {
+    AgentCounts& c = groups[group];
+    if (!signed_in) {
+      ++c.offline;
+      return;
+    }
+    ++(has_room ? c.available : c.busy);
+    if (has_load) {
+      ++c.handling;
+    }
+  });
+  return groups;
+}
 
 const Session* BrokerCore::FindSession(SessionId id) const {
   auto it = sessions_.find(id);

@@ -23,6 +23,12 @@
 //   kRating        a CSAT rating (1-5) the adapter reported.
 //   kOrder         a business service reported an order (contacts per order).
 //   kTransferred   moved to another queue or agent (the target counts a new kQueued).
+//   kOpened        a session opened (the "contacts" of contacts per order); its first
+//                  contact is a kQueued of the same turn.
+//
+// `agent` and `group` name the agent involved: the one who accepted (kAnswered), was offered
+// (kOfferMissed) or held the session (kClosed, kRating); empty otherwise (the per-message
+// events leave them out: the metrics do not break messages down by agent).
 //
 // Thread rules: plain data.
 #pragma once
@@ -60,16 +66,20 @@ struct ContactEvent {
     kRating,
     kOrder,
     kTransferred,
+    kOpened,
   };
 
   Kind kind = Kind::kQueued;
   ContactLabels labels;
   std::string group;       // the agent's group, where an agent is involved
+  std::string agent;       // the agent's id, where an agent is involved
   Micros wait = 0;         // kAnswered, kAbandoned, kOverflowed, kFirstResponse, kResponse
   Micros handle = 0;       // kClosed
-  Disposition disposition = Disposition::kResolved;  // kClosed
+  // kClosed: how it closed. kRecontact: how the earlier session on the topic closed.
+  Disposition disposition = Disposition::kResolved;
   bool short_abandon = false;                        // kAbandoned
   uint8_t rating = 0;                                // kRating: 1-5
+  uint32_t count = 0;                                // kOrder: orders reported (>= 1)
 
   bool operator==(const ContactEvent&) const = default;
 };

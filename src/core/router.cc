@@ -83,6 +83,12 @@ void Router::RemoveLoad(const std::string& agent_id, Channel channel) {
   Reindex(agent_id, a);
 }
 
+const std::string& Router::GroupOf(const std::string& agent_id) const {
+  static const std::string kNone;
+  auto it = agents_.find(agent_id);
+  return it == agents_.end() ? kNone : it->second.profile.group;
+}
+
 bool Router::IsSignedIn(const std::string& agent_id) const {
   auto it = agents_.find(agent_id);
   return it != agents_.end() && it->second.signed_in;

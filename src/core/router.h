@@ -49,6 +49,28 @@ class Router {
   void RemoveLoad(const std::string& agent_id, Channel channel);
   size_t signed_in() const { return signed_in_; }
   bool IsSignedIn(const std::string& agent_id) const;
+  // The agent's group from its last sign-in; empty if unknown.
+  const std::string& GroupOf(const std::string& agent_id) const;
+
+  // Read-only walks, for metrics. `fn(queue, contacts)` for every queue that has held a
+  // contact, contacts as (queue_seq, session id) in queue order.
+  template <typename Fn>
+  void ForEachQueue(const Fn& fn) const {
+    for (const auto& [queue, contacts] : queues_) {
+      fn(queue, contacts);
+    }
+  }
+  // `fn(group, signed_in, has_room, has_load)` for every agent known since the start.
+  template <typename Fn>
+  void ForEachAgent(const Fn& fn) const {
+    for (const auto& [id, a] : agents_) {
+      bool loaded = false;
+      for (uint16_t l : a.load) {
+        loaded = loaded || l > 0;
+      }
+      fn(a.profile.group, a.signed_in, HasRoom(a), loaded);
+    }
+  }
 
   // A matched contact and agent. The router does not change state: the caller offers and
   // calls AddLoad / RemoveContact, which also moves the agent to the back of the idle order.

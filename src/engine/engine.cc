@@ -16,6 +16,8 @@ namespace {
 using protocol::Str;
 
 constexpr Micros kMaxPollWait = 100 * kMillis;
+// How often the metrics walk every waiting contact and every agent, and read RocksDB.
+constexpr Micros kSampleInterval = 1 * kSeconds;
 // Room for everything of an envelope but its text: ids (bounded by max_id_bytes), numbers,
 // the FlatBuffers tables, with margin.
 constexpr size_t kEnvelopeRoom = 4096;
@@ -201,6 +203,9 @@ Status Engine::Run() {
     if (Status st = Commit(); !st.ok()) {
       return st;
     }
+    if (metrics_ != nullptr) {
+      metrics_->Record(core_.output().events);  // committed: count them (cleared below)
+    }
     pending_loads_.swap(core_.output().load_transcripts);
     SendOutput();
     if (frames > 0 && metrics_ != nullptr) {
@@ -320,14 +325,7 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
         st = msg.status();
         break;
       }
-      const size_t before = core_.sessions_open();
       st = core_.OnCustomerMessage(client, seq, *msg, now);
-      if (st.ok() && metrics_ != nullptr) {
-        metrics_->customer_messages.Increment();
-        if (core_.sessions_open() > before) {
-          metrics_->sessions_opened.Increment();
-        }
-      }
       break;
     }
     case wire::Body::Accept: {
@@ -343,9 +341,6 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::AgentMessage: {
       const auto* m = env.body_as_AgentMessage();
       st = core_.OnAgentMessage(client, seq, m->session_id(), Str(m->text()), now);
-      if (st.ok() && metrics_ != nullptr) {
-        metrics_->agent_messages.Increment();
-      }
       break;
     }
     case wire::Body::Close: {
@@ -357,9 +352,16 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
         break;
       }
       st = core_.OnClose(client, seq, c->session_id(), *disposition, now);
-      if (st.ok() && metrics_ != nullptr) {
-        metrics_->sessions_closed.Increment();
-      }
+      break;
+    }
+    case wire::Body::Rating: {
+      const auto* r = env.body_as_Rating();
+      st = core_.OnRating(client, seq, r->session_id(), r->rating(), now);
+      break;
+    }
+    case wire::Body::OrderReported: {
+      const auto* o = env.body_as_OrderReported();
+      st = core_.OnOrder(client, seq, Str(o->tenant()), Str(o->order_id()), o->count(), now);
       break;
     }
     case wire::Body::Welcome:
@@ -521,13 +523,46 @@ void Engine::UpdateGauges() {
   if (metrics_ == nullptr) {
     return;
   }
-  metrics_->queue_depth.Set(static_cast<double>(core_.queue_depth()));
+  const TimePoint now = clock_.Now();
+  const Micros elapsed = gauges_at_ == 0 ? 0 : std::max<Micros>(now - gauges_at_, 0);
+  gauges_at_ = now;
+  // Walks of every waiting contact, every agent and RocksDB's properties: once a second.
+  const bool sample = now - sampled_at_ >= kSampleInterval;
+  metrics_->SetQueues(core_.Queues(now, sample), sample);
   metrics_->sessions_open.Set(static_cast<double>(core_.sessions_open()));
   metrics_->agents_signed_in.Set(static_cast<double>(core_.agents_signed_in()));
   metrics_->outbox_deliveries.Set(static_cast<double>(core_.outbox_size()));
-  metrics_->clients_connected.Set(static_cast<double>(core_.clients_connected()));
+  metrics_->SetClients({core_.clients_connected(core::Role::kAdapter),
+                        core_.clients_connected(core::Role::kWorker),
+                        core_.clients_connected(core::Role::kService),
+                        core_.clients_connected(core::Role::kAdmin)});
   metrics_->credit_withheld.Set(core_.credit_withheld() ? 1 : 0);
+  if (core_.credit_withheld()) {
+    metrics_->credit_withheld_seconds.Increment(static_cast<double>(elapsed) / kSeconds);
+  }
   metrics_->held_messages.Set(static_cast<double>(core_.held_messages()));
+  if (const uint64_t r = core_.redeliveries(); r > redeliveries_counted_) {
+    metrics_->redeliveries.Increment(static_cast<double>(r - redeliveries_counted_));
+    redeliveries_counted_ = r;
+  }
+  if (!sample) {
+    return;
+  }
+  metrics_->SetAgents(core_.AgentsByGroup(), sampled_at_ == 0 ? 0 : now - sampled_at_);
+  sampled_at_ = now;
+  const store::DbStats db = store_.Stats();
+  metrics_->rocksdb_delayed_write_rate.Set(static_cast<double>(db.delayed_write_rate));
+  metrics_->rocksdb_write_stopped.Set(db.write_stopped ? 1 : 0);
+  metrics_->rocksdb_running_compactions.Set(static_cast<double>(db.running_compactions));
+  metrics_->rocksdb_running_flushes.Set(static_cast<double>(db.running_flushes));
+  metrics_->rocksdb_compaction_pending.Set(db.compaction_pending ? 1 : 0);
+  metrics_->rocksdb_pending_compaction_bytes.Set(static_cast<double>(db.pending_compaction_bytes));
+  metrics_->rocksdb_memtable_bytes.Set(static_cast<double>(db.memtable_bytes));
+  if (db.stall_micros > stall_micros_counted_) {
+    metrics_->rocksdb_stall_seconds.Increment(
+        static_cast<double>(db.stall_micros - stall_micros_counted_) / kSeconds);
+    stall_micros_counted_ = db.stall_micros;
+  }
 }
 
 }  // namespace switchboard::engine

@@ -96,6 +96,12 @@ class Engine {
   protocol::FrameBuilder out_frame_;
   std::vector<uint64_t> align_scratch_;
   std::vector<core::SessionId> pending_loads_;  // transcripts to read at the next turn  // for frames ZeroMQ hands over misaligned
+  // Metrics bookkeeping (loop thread): when gauges were last set and sampled, and what of
+  // the core's and RocksDB's running totals was already counted.
+  TimePoint gauges_at_ = 0;
+  TimePoint sampled_at_ = 0;
+  uint64_t redeliveries_counted_ = 0;
+  uint64_t stall_micros_counted_ = 0;
 
   std::thread sync_thread_;
   std::mutex sync_mu_;

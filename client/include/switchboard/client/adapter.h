@@ -62,6 +62,15 @@ class Adapter : public Client {
   // broker().max_text_bytes. Copies what it needs from `message`.
   Result<uint64_t> Send(const CustomerMessage& message) noexcept;
 
+  // Reports the customer's satisfaction rating (CSAT, 1 to 5) of a session, usually after
+  // it closed; returns its seq, acknowledged like a message. The broker takes one rating
+  // per session, for a session open or among its recently closed ones (docs/metrics.md):
+  // otherwise an ErrorEvent (kBadRequest, kUnknownSession) with error.ref_seq == seq and
+  // request kRating. Fails, sending nothing, with kInvalidArgument for session id 0 or a
+  // rating outside 1-5, and kWouldBlock as Send. The rating is counted in the broker's
+  // metrics; it is not stored with the session.
+  Result<uint64_t> Rate(uint64_t session_id, int rating) noexcept;
+
  private:
   explicit Adapter(std::unique_ptr<internal::Connection> connection) noexcept;
 };

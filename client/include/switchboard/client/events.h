@@ -39,7 +39,16 @@ enum class ErrorOrigin : uint8_t {
 };
 
 // Which kind of message an error answers.
-enum class RequestKind : uint8_t { kNone, kCustomerMessage, kAccept, kReject, kReply, kClose };
+enum class RequestKind : uint8_t {
+  kNone,
+  kCustomerMessage,
+  kAccept,
+  kReject,
+  kReply,
+  kClose,
+  kRating,
+  kOrder,
+};
 std::string_view RequestKindName(RequestKind kind);  // "CustomerMessage", ... , "None"
 
 // Something went wrong. For a broker error naming one of this client's messages
@@ -52,8 +61,8 @@ struct ErrorEvent {
   Error error;
   ErrorOrigin origin = ErrorOrigin::kBroker;
   RequestKind request = RequestKind::kNone;
-  uint64_t session_id = 0;         // kAccept, kReject, kReply, kClose
-  std::string tenant;              // kCustomerMessage
+  uint64_t session_id = 0;         // kAccept, kReject, kReply, kClose, kRating
+  std::string tenant;              // kCustomerMessage, kOrder
   Channel channel = Channel::kIm;  // kCustomerMessage
   std::string customer_id;         // kCustomerMessage
 };
