@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,9 @@ struct EngineConfig {
   Micros wal_sync_interval = 1 * kSeconds;  // fast mode: the WAL is fsynced this often
   bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
   Micros drain_time = 1 * kSeconds;    // after a stop: serve open sessions this long, then exit
+  // Re-reads the routing file on an admin's ReloadRouting, on the loop thread; Ok, or the
+  // load error (naming line and field) to answer. Absent: the broker has no routing file.
+  std::function<Status()> reload_routing;
 };
 
 class Engine {
@@ -64,6 +68,12 @@ class Engine {
   void HandleEnvelope(const std::string& peer, const wire::Envelope& env, TimePoint now);
   void EndConnection(const std::string& peer, TimePoint now);
   void HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now);
+  void HandleReloadRouting(const std::string& peer, const std::string& client,
+                           const wire::Envelope& env);
+  // Decodes a routing body and hands it to its core handler (a decoding failure is rejected).
+  template <typename In, typename Body, typename Handler>
+  Status Apply(const std::string& client, uint64_t seq, const Body* body, Handler handler,
+               TimePoint now);
   void DirectError(const std::string& peer, Code code, const std::string& reason,
                    uint64_t ref_seq);
   Status Commit();
@@ -79,6 +89,7 @@ class Engine {
   metrics::BrokerMetrics* metrics_;
   const Clock& clock_;
   core::BrokerCore core_;
+  protocol::DecodeLimits limits_;
 
   zmq::context_t context_{1};
   std::unique_ptr<transport::RouterSocket> router_;
