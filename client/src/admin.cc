@@ -119,4 +119,20 @@ Result<SessionsPage> Admin::SessionsOfAgent(std::string_view agent_id, int64_t f
   });
 }
 
+Status Admin::ReloadRouting(std::chrono::milliseconds timeout) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&]() -> Status {
+    auto answer = connection()->Call(internal::ReloadRoutingCall{}, timeout);
+    if (!answer.ok()) {
+      return answer.error();
+    }
+    if (!std::holds_alternative<internal::RoutingReloadedAnswer>(answer->body)) {
+      return Error{ErrorCode::kInternal, "the broker answered ReloadRouting with a page"};
+    }
+    return Status::Ok();
+  });
+}
+
 }  // namespace switchboard::client

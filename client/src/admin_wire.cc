@@ -29,6 +29,8 @@ void EncodeAdminRequest(protocol::FrameBuilder& b, uint64_t request_id,
           auto body =
               wire::CreateTranscriptRequest(fbb, request_id, r.session_id, r.after_index, r.limit);
           b.Add(0, wire::Body::TranscriptRequest, body.Union());
+        } else if constexpr (std::is_same_v<T, ReloadRoutingCall>) {
+          b.Add(0, wire::Body::ReloadRouting, wire::CreateReloadRouting(fbb, request_id).Union());
         } else {
           static_assert(std::is_same_v<T, SessionsLookup>);
           auto tenant = OptionalString(fbb, r.tenant);
@@ -88,6 +90,9 @@ std::optional<AdminAnswer> AdminAnswerFromWire(const wire::Envelope& env) {
       }
     }
     return AdminAnswer{p->request_id(), std::move(page)};
+  }
+  if (const auto* r = env.body_as_RoutingReloaded()) {
+    return AdminAnswer{r->request_id(), RoutingReloadedAnswer{}};
   }
   return std::nullopt;
 }

@@ -28,18 +28,25 @@ struct SessionsLookup {
   std::string cursor;
   uint32_t limit = 0;
 };
-using AdminRequest = std::variant<TranscriptLookup, SessionsLookup>;
+struct ReloadRoutingCall {};
+using AdminRequest = std::variant<TranscriptLookup, SessionsLookup, ReloadRoutingCall>;
+
+// The broker's RoutingReloaded: the routing file was loaded.
+struct RoutingReloadedAnswer {
+  bool operator==(const RoutingReloadedAnswer&) const = default;
+};
 
 // The broker's answer to the admin request with `request_id`.
 struct AdminAnswer {
   uint64_t request_id = 0;
-  std::variant<Error, TranscriptPage, SessionsPage> body;
+  std::variant<Error, TranscriptPage, SessionsPage, RoutingReloadedAnswer> body;
 };
 
 // Appends one envelope with seq 0 to `b`.
 void EncodeAdminRequest(protocol::FrameBuilder& b, uint64_t request_id,
                         const AdminRequest& request);
-// The answer in `env` (TranscriptPage or SessionsPage); nullopt for other bodies.
+// The answer in `env` (TranscriptPage, SessionsPage or RoutingReloaded); nullopt for other
+// bodies.
 std::optional<AdminAnswer> AdminAnswerFromWire(const wire::Envelope& env);
 
 }  // namespace switchboard::client::internal

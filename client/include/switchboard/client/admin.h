@@ -131,6 +131,11 @@ class Admin : public Client {
                                        std::string_view cursor, uint32_t limit,
                                        std::chrono::milliseconds timeout) noexcept;
 
+  // Asks the broker to re-read its routing file. Ok once the broker loaded it; else the
+  // broker's error: kBadRequest with the load error (naming line and field), or "this broker
+  // has no routing file"; kWrongRole unless this client signed in as an admin; kTimeout.
+  Status ReloadRouting(std::chrono::milliseconds timeout) noexcept;
+
  private:
   explicit Admin(std::unique_ptr<internal::Connection> connection) noexcept;
 };
