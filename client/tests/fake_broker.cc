@@ -203,4 +203,9 @@ Connected<Worker> ConnectWorker(FakeBroker& broker, WorkerOptions options,
   return ConnectClient<Worker>(broker, std::move(options), welcome);
 }
 
+Connected<Admin> ConnectAdmin(FakeBroker& broker, AdminOptions options,
+                              const WelcomeFields& welcome) {
+  return ConnectClient<Admin>(broker, std::move(options), welcome);
+}
+
 }  // namespace switchboard::client::testing
