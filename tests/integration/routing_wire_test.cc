@@ -1,19 +1,24 @@
 // The routing messages against the real broker process: a customer leaving while waiting and
 // while answered, the position in the queue, a profile update, the answers of requests this
-// broker does not support yet, and ReloadRouting on a broker without a routing file.
+// broker does not support yet, ReloadRouting on a broker without a routing file, and routing
+// bodies with bad fields from a hand-driven socket.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <zmq.hpp>
 
+#include "protocol/frame.h"
 #include "support/broker_process.h"
 #include "support/temp_dir.h"
 #include "switchboard/client/adapter.h"
 #include "switchboard/client/admin.h"
 #include "switchboard/client/worker.h"
+#include "wire_generated.h"
 
 namespace switchboard {
 namespace {
@@ -256,6 +261,127 @@ TEST_F(RoutingWireTest, UnsupportedRequestsAndReloadRoutingGetClearAnswers) {
   client::Status reload = admin->ReloadRouting(kTimeout);
   EXPECT_EQ(reload.code(), client::ErrorCode::kBadRequest);
   EXPECT_EQ(reload.error().reason, "this broker has no routing file");
+}
+
+// What a hand-driven socket got back: (body type, error code, ref_seq, request_id, ack up_to).
+struct RawReply {
+  wire::Body type = wire::Body::NONE;
+  wire::ErrorCode code = wire::ErrorCode::Ok;
+  uint64_t ref_seq = 0;
+  uint64_t request_id = 0;
+  uint64_t up_to = 0;
+  std::string reason;
+};
+
+// Sends `b` as one frame on `socket` and collects replies until `done` holds (10 s at most).
+bool Exchange(zmq::socket_t& socket, protocol::FrameBuilder& b, std::vector<RawReply>& got,
+              const std::function<bool()>& done) {
+  if (!b.empty()) {
+    auto bytes = b.Finish();
+    socket.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+    b.Reset();
+  }
+  std::vector<uint64_t> scratch;
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(20));
+    zmq::message_t msg;
+    while (socket.recv(msg, zmq::recv_flags::dontwait)) {
+      auto frame = protocol::VerifyFrame(
+          protocol::Aligned({static_cast<const std::byte*>(msg.data()), msg.size()}, scratch));
+      EXPECT_TRUE(frame.ok()) << frame.status().ToString();
+      if (!frame.ok()) continue;
+      for (const wire::Envelope* e : *(*frame)->envelopes()) {
+        RawReply r;
+        r.type = e->body_type();
+        if (const auto* err = e->body_as_Error()) {
+          r.code = err->code();
+          r.ref_seq = err->ref_seq();
+          r.request_id = err->request_id();
+          r.reason = err->reason() ? err->reason()->str() : "";
+        }
+        if (const auto* ack = e->body_as_Ack()) r.up_to = ack->up_to();
+        got.push_back(r);
+      }
+    }
+  }
+  return true;
+}
+
+TEST_F(RoutingWireTest, RoutingBodiesWithBadFieldsGetCodedErrors) {
+  zmq::context_t ctx(1);
+  zmq::socket_t worker(ctx, zmq::socket_type::dealer);
+  worker.set(zmq::sockopt::linger, 0);
+  worker.connect(endpoint_);
+  std::vector<RawReply> got;
+  auto has = [&](wire::Body type) {
+    return [&got, type] {
+      for (const RawReply& r : got) {
+        if (r.type == type) return true;
+      }
+      return false;
+    };
+  };
+  protocol::FrameBuilder b;
+  auto& fbb = b.fbb();
+  // No capacity: the contact below must go to the real agent.
+  std::vector<flatbuffers::Offset<wire::ChannelCapacity>> none = {
+      wire::CreateChannelCapacity(fbb, wire::Channel::Im, 0)};
+  b.Add(0, wire::Body::Hello,
+        wire::CreateHelloDirect(fbb, wire::Role::Worker, "mallory", 1, nullptr, nullptr, nullptr,
+                                nullptr, &none)
+            .Union());
+  ASSERT_TRUE(Exchange(worker, b, got, has(wire::Body::Welcome)));
+
+  b.Add(1, wire::Body::AgentUpdate,
+        wire::CreateAgentUpdateDirect(fbb, nullptr, nullptr, nullptr, 7).Union());
+  b.Add(2, wire::Body::Transfer,
+        wire::CreateTransferDirect(fbb, 5, "q", "agent-2", nullptr).Union());
+  b.Add(3, wire::Body::CustomerLeft,
+        wire::CreateCustomerLeftDirect(fbb, "acme", wire::Channel::Im, "c1").Union());
+  b.Add(4, wire::Body::Position, wire::CreatePositionDirect(fbb, 1).Union());
+  b.Add(5, wire::Body::Presence,
+        wire::CreatePresence(fbb, static_cast<wire::PresenceState>(9)).Union());
+  b.Add(0, wire::Body::ReloadRouting, wire::CreateReloadRouting(fbb, 31).Union());
+  auto acked = [&] {
+    for (const RawReply& r : got) {
+      if (r.type == wire::Body::Ack && r.up_to == 5) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(Exchange(worker, b, got, acked));
+  std::map<uint64_t, RawReply> by_seq;
+  std::optional<RawReply> reload;
+  for (const RawReply& r : got) {
+    if (r.type != wire::Body::Error) continue;
+    if (r.request_id != 0) {
+      reload = r;
+    } else {
+      by_seq[r.ref_seq] = r;
+    }
+  }
+  EXPECT_EQ(by_seq[1].code, wire::ErrorCode::BadRequest);
+  EXPECT_NE(by_seq[1].reason.find("tier 7"), std::string::npos) << by_seq[1].reason;
+  EXPECT_EQ(by_seq[2].code, wire::ErrorCode::BadRequest);
+  EXPECT_NE(by_seq[2].reason.find("exactly one"), std::string::npos) << by_seq[2].reason;
+  EXPECT_EQ(by_seq[3].code, wire::ErrorCode::WrongRole);
+  EXPECT_EQ(by_seq[4].code, wire::ErrorCode::WrongRole);
+  EXPECT_EQ(by_seq[5].code, wire::ErrorCode::BadRequest);
+  ASSERT_TRUE(reload.has_value());
+  EXPECT_EQ(reload->request_id, 31u);
+  EXPECT_EQ(reload->ref_seq, 0u);
+  EXPECT_EQ(reload->code, wire::ErrorCode::WrongRole);
+
+  // The broker goes on serving: the adapter's customer is still offered to a real agent.
+  ConnectWorker();
+  Say("c1");
+  size_t offers_seen = 0;
+  auto offer = Next<client::Offer>(worker_events_, offers_seen);
+  ASSERT_TRUE(offer.has_value()) << Describe(worker_events_);
 }
 
 }  // namespace
