@@ -52,12 +52,15 @@ flatbuffers::Offset<wire::ContactAttributes> ToWire(flatbuffers::FlatBufferBuild
       OptionalString(fbb, a.intent));
 }
 
-bool KnownChannel(Channel c) { return static_cast<int>(c) <= static_cast<int>(Channel::kProactive); }
+bool KnownChannel(Channel c) {
+  return static_cast<int>(c) <= static_cast<int>(Channel::kProactive);
+}
 
 using SkillsOffset = flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::Skill>>>;
 using CapacityOffset =
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::ChannelCapacity>>>;
-using CostsOffset = flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::ChannelCost>>>;
+using CostsOffset =
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::ChannelCost>>>;
 using AttributesOffset =
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::Attribute>>>;
 
@@ -107,8 +110,7 @@ AttributesOffset ToWire(flatbuffers::FlatBufferBuilder& fbb,
   std::vector<flatbuffers::Offset<wire::Attribute>> v;
   v.reserve(attributes.size());
   for (const Attribute& a : attributes) {
-    v.push_back(
-        wire::CreateAttribute(fbb, fbb.CreateString(a.key), OptionalString(fbb, a.value)));
+    v.push_back(wire::CreateAttribute(fbb, fbb.CreateString(a.key), OptionalString(fbb, a.value)));
   }
   return fbb.CreateVector(v);
 }
@@ -220,8 +222,7 @@ size_t EstimateBytes(const Request& request) {
         } else if constexpr (std::is_same_v<T, EscalateRequest>) {
           return kFixed + StringBytes(r.note);
         } else if constexpr (std::is_same_v<T, HandoffRequest>) {
-          return kFixed + StringBytes(r.to_queue) + StringBytes(r.intent) +
-                 StringBytes(r.summary);
+          return kFixed + StringBytes(r.to_queue) + StringBytes(r.intent) + StringBytes(r.summary);
         } else if constexpr (std::is_same_v<T, CustomerLeftRequest> ||
                              std::is_same_v<T, PositionQuery>) {
           return kFixed + StringBytes(r.tenant) + StringBytes(r.customer_id);
@@ -290,10 +291,10 @@ void EncodeRequest(protocol::FrameBuilder& b, uint64_t seq, const Request& reque
         } else if constexpr (std::is_same_v<T, CustomerLeftRequest>) {
           auto tenant = fbb.CreateString(r.tenant);
           auto customer = fbb.CreateString(r.customer_id);
-          b.Add(seq, wire::Body::CustomerLeft,
-                wire::CreateCustomerLeft(fbb, tenant, static_cast<wire::Channel>(r.channel),
-                                         customer)
-                    .Union());
+          b.Add(
+              seq, wire::Body::CustomerLeft,
+              wire::CreateCustomerLeft(fbb, tenant, static_cast<wire::Channel>(r.channel), customer)
+                  .Union());
         } else if constexpr (std::is_same_v<T, PositionQuery>) {
           auto tenant = fbb.CreateString(r.tenant);
           auto customer = fbb.CreateString(r.customer_id);

@@ -109,8 +109,7 @@ Result<uint64_t> Worker::Transfer(uint64_t session_id, std::string_view to_queue
   }
   return Guard([&] {
     return connection()->Send(internal::TransferRequest{session_id, std::string(to_queue),
-                                                        std::string(to_agent),
-                                                        std::string(note)});
+                                                        std::string(to_agent), std::string(note)});
   });
 }
 
@@ -130,8 +129,7 @@ Result<uint64_t> Worker::Handoff(uint64_t session_id, std::string_view to_queue,
   }
   return Guard([&] {
     return connection()->Send(internal::HandoffRequest{session_id, std::string(to_queue),
-                                                       std::string(intent),
-                                                       std::string(summary)});
+                                                       std::string(intent), std::string(summary)});
   });
 }
 

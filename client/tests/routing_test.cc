@@ -98,10 +98,9 @@ TEST(WorkerRouting, SendsProfilePresenceAndSessionMoves) {
 
   auto frame = broker.ReceiveSkippingHeartbeats();
   ASSERT_TRUE(frame.has_value());
-  ASSERT_EQ(frame->types(),
-            (std::vector<wire::Body>{wire::Body::AgentUpdate, wire::Body::Presence,
-                                     wire::Body::Ready, wire::Body::Transfer,
-                                     wire::Body::Escalate, wire::Body::Handoff}));
+  ASSERT_EQ(frame->types(), (std::vector<wire::Body>{wire::Body::AgentUpdate, wire::Body::Presence,
+                                                     wire::Body::Ready, wire::Body::Transfer,
+                                                     wire::Body::Escalate, wire::Body::Handoff}));
   const auto* u = frame->envelope(0)->body_as_AgentUpdate();
   EXPECT_EQ(frame->envelope(0)->seq(), 1u);
   EXPECT_EQ(Str(u->group()), "complaints");
@@ -167,15 +166,15 @@ TEST(WorkerRouting, ReportsOfferFieldsWithdrawalsAndPresenceChanges) {
   protocol::FrameBuilder b;
   auto& fbb = b.fbb();
   b.Add(0, wire::Body::Offer,
-        wire::CreateOfferDirect(fbb, 5, 11, "acme", wire::Channel::Im, "c-1", "tier2", 0, 15000,
-                                10, 3, "agent-1", "refund", "asked twice", true)
+        wire::CreateOfferDirect(fbb, 5, 11, "acme", wire::Channel::Im, "c-1", "tier2", 0, 15000, 10,
+                                3, "agent-1", "refund", "asked twice", true)
             .Union());
   b.Add(0, wire::Body::OfferWithdrawn,
         wire::CreateOfferWithdrawn(fbb, 5, 11, wire::WithdrawReason::TakenByAnother).Union());
-  b.Add(0, wire::Body::PresenceChanged,
-        wire::CreatePresenceChangedDirect(fbb, wire::PresenceState::Away,
-                                          "missed 3 offers in a row")
-            .Union());
+  b.Add(
+      0, wire::Body::PresenceChanged,
+      wire::CreatePresenceChangedDirect(fbb, wire::PresenceState::Away, "missed 3 offers in a row")
+          .Union());
   broker.Send(c.peer, b);
   auto offer = c.inbox.WaitFor<Offer>(worker);
   ASSERT_TRUE(offer.has_value());
@@ -213,8 +212,7 @@ TEST(AdapterRouting, SendsCustomerLeftAndPositionRequests) {
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(*left, 2u);
   EXPECT_EQ(adapter.CustomerLeft("", Channel::kIm, "c-2").code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(adapter.RequestPosition("acme", Channel::kIm, "").code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(adapter.RequestPosition("acme", Channel::kIm, "").code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(adapter.CustomerLeft("acme", static_cast<Channel>(9), "c").code(),
             ErrorCode::kInvalidArgument);
   adapter.Flush();
@@ -246,8 +244,7 @@ TEST(AdapterRouting, ReportsPositionAndOverflow) {
   protocol::FrameBuilder b;
   auto& fbb = b.fbb();
   b.Add(0, wire::Body::Position,
-        wire::CreatePositionDirect(fbb, 8, "acme", wire::Channel::Phone, "c-1", 4, 90000)
-            .Union());
+        wire::CreatePositionDirect(fbb, 8, "acme", wire::Channel::Phone, "c-1", 4, 90000).Union());
   b.Add(0, wire::Body::Overflowed,
         wire::CreateOverflowedDirect(fbb, 8, "acme", wire::Channel::Phone, "c-1", "bots", false,
                                      "waited over 5 minutes")
@@ -290,8 +287,8 @@ TEST(AdminRouting, ReloadRoutingIsAnsweredByRequestId) {
   const uint64_t id2 = request->envelope(0)->body_as_ReloadRouting()->request_id();
   EXPECT_NE(id2, id);
   auto e = wire::CreateErrorDirect(b.fbb(), wire::ErrorCode::BadRequest,
-                                   "routing.toml line 12: field 'strategy': unknown value", 0,
-                                   0, 0, id2);
+                                   "routing.toml line 12: field 'strategy': unknown value", 0, 0, 0,
+                                   id2);
   b.Add(0, wire::Body::Error, e.Union());
   broker.Send(c.peer, b);
   Status failed = second.get();

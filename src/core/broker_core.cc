@@ -513,8 +513,7 @@ void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now
   SB_CHECK(s.state == SessionState::kActive || s.state == SessionState::kQueued);
   if (s.state == SessionState::kActive) {
     const Micros handled = std::max<Micros>(now - s.answered_at, 0);
-    mean_handle_time_ =
-        mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
+    mean_handle_time_ = mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
     router_.RemoveLoad(s.agent_id, s.channel);
   } else {
     Dequeue(s);
@@ -567,8 +566,8 @@ Status BrokerCore::OnCustomerLeft(const std::string& client_id, uint64_t seq,
   if (!id) {
     return Fail(client_id, seq, Code::kUnknownSession,
                 "customer '" + left.customer_id + "' of tenant '" + left.tenant +
-                    "' has no open session on channel '" +
-                    std::string(ChannelName(left.channel)) + "'");
+                    "' has no open session on channel '" + std::string(ChannelName(left.channel)) +
+                    "'");
   }
   Session& s = sessions_.at(*id);
   if (s.state == SessionState::kOffered) {
@@ -635,8 +634,7 @@ Status BrokerCore::OnPresence(const std::string& client_id, uint64_t seq, const 
   return Unsupported(client_id, seq, "Presence");
 }
 
-Status BrokerCore::OnReady(const std::string& client_id, uint64_t seq, const ReadyIn&,
-                           TimePoint) {
+Status BrokerCore::OnReady(const std::string& client_id, uint64_t seq, const ReadyIn&, TimePoint) {
   Status error;
   if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
     return error;

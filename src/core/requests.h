@@ -35,10 +35,10 @@ struct ChannelCost {
 // The routing fields of a worker's profile beyond group, skills and capacity: in its Hello
 // (HelloIn::profile) and in AgentUpdate.
 struct AgentProfileIn {
-  uint8_t tier = 1;           // 1 or 2 (the wire's 0 is decoded as 1)
+  uint8_t tier = 1;  // 1 or 2 (the wire's 0 is decoded as 1)
   bool outsourced = false;
-  uint32_t budget = 0;        // 0: the broker's default
-  std::vector<ChannelCost> costs;  // each channel at most once
+  uint32_t budget = 0;                                          // 0: the broker's default
+  std::vector<ChannelCost> costs;                               // each channel at most once
   std::vector<std::pair<std::string, std::string>> attributes;  // key (not empty), value
 };
 

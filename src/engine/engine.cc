@@ -384,8 +384,8 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
                                    &core::BrokerCore::OnEscalate, now);
       break;
     case wire::Body::Handoff:
-      st = Apply<core::HandoffIn>(client, seq, env.body_as_Handoff(),
-                                  &core::BrokerCore::OnHandoff, now);
+      st = Apply<core::HandoffIn>(client, seq, env.body_as_Handoff(), &core::BrokerCore::OnHandoff,
+                                  now);
       break;
     case wire::Body::CustomerLeft:
       st = Apply<core::CustomerLeftIn>(client, seq, env.body_as_CustomerLeft(),
@@ -439,9 +439,10 @@ void Engine::HandleReloadRouting(const std::string& peer, const std::string& cli
   const uint64_t request_id = env.body_as_ReloadRouting()->request_id();
   Status st;
   if (role_of_client_[client] != core::Role::kAdmin) {
-    st = Status(Code::kWrongRole, "only an admin client may reload the routing; this client "
-                                  "signed in as " +
-                                      std::string(core::RoleName(role_of_client_[client])));
+    st = Status(Code::kWrongRole,
+                "only an admin client may reload the routing; this client "
+                "signed in as " +
+                    std::string(core::RoleName(role_of_client_[client])));
   } else if (env.seq() != 0) {
     st = Status(Code::kBadRequest,
                 "admin requests are sent with seq 0, not " + std::to_string(env.seq()));

@@ -90,15 +90,14 @@ Result<core::AgentProfileIn> DecodeProfile(const T& t, const DecodeLimits& limit
   }
   if (t.attributes() != nullptr) {
     if (t.attributes()->size() > core::kMaxAgentAttributes) {
-      return Bad("at most " + std::to_string(core::kMaxAgentAttributes) +
-                 " attributes, not " + std::to_string(t.attributes()->size()));
+      return Bad("at most " + std::to_string(core::kMaxAgentAttributes) + " attributes, not " +
+                 std::to_string(t.attributes()->size()));
     }
     for (const auto* a : *t.attributes()) {
       if (Status st = Required(a->key(), "an attribute's key", limits.max_id_bytes); !st.ok()) {
         return st;
       }
-      if (Status st = Within(a->value(), "an attribute's value", limits.max_id_bytes);
-          !st.ok()) {
+      if (Status st = Within(a->value(), "an attribute's value", limits.max_id_bytes); !st.ok()) {
         return st;
       }
       out.attributes.emplace_back(Str(a->key()), Str(a->value()));
@@ -215,16 +214,16 @@ Result<core::TransferIn> Decode(const wire::Transfer& transfer, const DecodeLimi
   if (to_queue == to_agent) {
     return Bad("a transfer names exactly one of to_queue and to_agent");
   }
-  for (Status st : {Within(transfer.to_queue(), "to_queue", limits.max_id_bytes),
-                    Within(transfer.to_agent(), "to_agent", limits.max_id_bytes),
-                    Within(transfer.note(), "note", limits.max_text_bytes,
-                           Code::kPayloadTooLarge)}) {
+  for (Status st :
+       {Within(transfer.to_queue(), "to_queue", limits.max_id_bytes),
+        Within(transfer.to_agent(), "to_agent", limits.max_id_bytes),
+        Within(transfer.note(), "note", limits.max_text_bytes, Code::kPayloadTooLarge)}) {
     if (!st.ok()) {
       return st;
     }
   }
-  return core::TransferIn{transfer.session_id(), Str(transfer.to_queue()),
-                          Str(transfer.to_agent()), Str(transfer.note())};
+  return core::TransferIn{transfer.session_id(), Str(transfer.to_queue()), Str(transfer.to_agent()),
+                          Str(transfer.note())};
 }
 
 Result<core::EscalateIn> Decode(const wire::Escalate& escalate, const DecodeLimits& limits) {
@@ -242,10 +241,10 @@ Result<core::HandoffIn> Decode(const wire::Handoff& handoff, const DecodeLimits&
   if (Status st = NeedSession(handoff.session_id()); !st.ok()) {
     return st;
   }
-  for (Status st : {Required(handoff.to_queue(), "to_queue", limits.max_id_bytes),
-                    Within(handoff.intent(), "intent", limits.max_id_bytes),
-                    Within(handoff.summary(), "summary", limits.max_text_bytes,
-                           Code::kPayloadTooLarge)}) {
+  for (Status st :
+       {Required(handoff.to_queue(), "to_queue", limits.max_id_bytes),
+        Within(handoff.intent(), "intent", limits.max_id_bytes),
+        Within(handoff.summary(), "summary", limits.max_text_bytes, Code::kPayloadTooLarge)}) {
     if (!st.ok()) {
       return st;
     }
@@ -305,8 +304,8 @@ void EncodeRoutingReloaded(FrameBuilder& b, uint64_t request_id) {
 }
 
 void EncodeRequestError(FrameBuilder& b, uint64_t request_id, const Status& status) {
-  auto e = wire::CreateError(b.fbb(), ToWire(status.code()), S(b.fbb(), status.message()), 0, 0,
-                             0, request_id);
+  auto e = wire::CreateError(b.fbb(), ToWire(status.code()), S(b.fbb(), status.message()), 0, 0, 0,
+                             request_id);
   b.Add(0, wire::Body::Error, e.Union());
 }
 
@@ -328,11 +327,11 @@ void Encode(FrameBuilder& b, const BrokerInfo& info,
         } else if constexpr (std::is_same_v<T, core::AckOut>) {
           b.Add(0, wire::Body::Ack, wire::CreateAck(fbb, m.up_to, m.credit).Union());
         } else if constexpr (std::is_same_v<T, core::OfferOut>) {
-          auto o = wire::CreateOffer(fbb, m.session_id, m.attempt, S(fbb, m.tenant),
-                                     ToWire(m.channel), S(fbb, m.customer_id), S(fbb, m.queue),
-                                     ToWire(fbb, m.attributes), m.timeout_ms, m.waited_ms,
-                                     m.priority, Opt(fbb, m.transferred_from),
-                                     Opt(fbb, m.intent), Opt(fbb, m.summary), m.follow_up);
+          auto o =
+              wire::CreateOffer(fbb, m.session_id, m.attempt, S(fbb, m.tenant), ToWire(m.channel),
+                                S(fbb, m.customer_id), S(fbb, m.queue), ToWire(fbb, m.attributes),
+                                m.timeout_ms, m.waited_ms, m.priority, Opt(fbb, m.transferred_from),
+                                Opt(fbb, m.intent), Opt(fbb, m.summary), m.follow_up);
           b.Add(0, wire::Body::Offer, o.Union());
         } else if constexpr (std::is_same_v<T, core::OfferWithdrawnOut>) {
           auto w = wire::CreateOfferWithdrawn(fbb, m.session_id, m.attempt, ToWire(m.reason));

@@ -31,8 +31,7 @@ constexpr auto kTimeout = 10s;
 class RoutingWireTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    broker_.emplace(dir_.Sub("data"), endpoint_,
-                    std::vector<std::string>{"--heartbeat-ms", "100"});
+    broker_.emplace(dir_.Sub("data"), endpoint_, std::vector<std::string>{"--heartbeat-ms", "100"});
     ASSERT_EQ(broker_->Start(), "");
     client::AdapterOptions a;
     a.client_id = "im-adapter";
@@ -72,9 +71,13 @@ class RoutingWireTest : public ::testing::Test {
       if (std::chrono::steady_clock::now() >= deadline) {
         return false;
       }
-      for (auto& e : adapter_->Poll(5ms)) adapter_events_.push_back(std::move(e));
+      for (auto& e : adapter_->Poll(5ms)) {
+        adapter_events_.push_back(std::move(e));
+      }
       if (worker_) {
-        for (auto& e : worker_->Poll(5ms)) worker_events_.push_back(std::move(e));
+        for (auto& e : worker_->Poll(5ms)) {
+          worker_events_.push_back(std::move(e));
+        }
       }
     }
     return true;
@@ -84,7 +87,9 @@ class RoutingWireTest : public ::testing::Test {
   static std::vector<T> All(const std::vector<client::Event>& events) {
     std::vector<T> out;
     for (const auto& e : events) {
-      if (const T* t = std::get_if<T>(&e)) out.push_back(*t);
+      if (const T* t = std::get_if<T>(&e)) {
+        out.push_back(*t);
+      }
     }
     return out;
   }
@@ -101,13 +106,17 @@ class RoutingWireTest : public ::testing::Test {
       }
       return false;
     });
-    if (found) ++seen;
+    if (found) {
+      ++seen;
+    }
     return found;
   }
 
   std::string Describe(const std::vector<client::Event>& events) const {
     std::string out;
-    for (const auto& e : All<client::ErrorEvent>(events)) out += e.error.ToString() + "; ";
+    for (const auto& e : All<client::ErrorEvent>(events)) {
+      out += e.error.ToString() + "; ";
+    }
     return out.empty() ? "no errors" : out;
   }
 
@@ -155,7 +164,9 @@ TEST_F(RoutingWireTest, ACustomerLeavingWhileWaitingAbandonsAndLeavesTheQueue) {
   ASSERT_TRUE(unknown.ok());
   ASSERT_TRUE(PumpUntil([&] {
     for (const auto& e : All<client::ErrorEvent>(adapter_events_)) {
-      if (e.error.ref_seq == *unknown) return true;
+      if (e.error.ref_seq == *unknown) {
+        return true;
+      }
     }
     return false;
   }));
@@ -222,10 +233,13 @@ TEST_F(RoutingWireTest, ACustomerLeavingAnAnsweredSessionClosesItForTheAgent) {
   std::optional<client::ErrorEvent> refused;
   ASSERT_TRUE(PumpUntil([&] {
     for (const auto& e : All<client::ErrorEvent>(worker_events_)) {
-      if (e.error.ref_seq == *reply) refused = e;
+      if (e.error.ref_seq == *reply) {
+        refused = e;
+      }
     }
     return refused.has_value();
-  })) << "no answer to the reply in a closed session; " << Describe(worker_events_);
+  })) << "no answer to the reply in a closed session; "
+      << Describe(worker_events_);
   EXPECT_EQ(refused->error.code, client::ErrorCode::kUnknownSession);
   EXPECT_EQ(refused->session_id, offer->session_id);
 }
@@ -294,7 +308,9 @@ bool Exchange(zmq::socket_t& socket, protocol::FrameBuilder& b, std::vector<RawR
       auto frame = protocol::VerifyFrame(
           protocol::Aligned({static_cast<const std::byte*>(msg.data()), msg.size()}, scratch));
       EXPECT_TRUE(frame.ok()) << frame.status().ToString();
-      if (!frame.ok()) continue;
+      if (!frame.ok()) {
+        continue;
+      }
       for (const wire::Envelope* e : *(*frame)->envelopes()) {
         RawReply r;
         r.type = e->body_type();
@@ -304,7 +320,9 @@ bool Exchange(zmq::socket_t& socket, protocol::FrameBuilder& b, std::vector<RawR
           r.request_id = err->request_id();
           r.reason = err->reason() ? err->reason()->str() : "";
         }
-        if (const auto* ack = e->body_as_Ack()) r.up_to = ack->up_to();
+        if (const auto* ack = e->body_as_Ack()) {
+          r.up_to = ack->up_to();
+        }
         got.push_back(r);
       }
     }
@@ -321,7 +339,9 @@ TEST_F(RoutingWireTest, RoutingBodiesWithBadFieldsGetCodedErrors) {
   auto has = [&](wire::Body type) {
     return [&got, type] {
       for (const RawReply& r : got) {
-        if (r.type == type) return true;
+        if (r.type == type) {
+          return true;
+        }
       }
       return false;
     };
@@ -349,7 +369,9 @@ TEST_F(RoutingWireTest, RoutingBodiesWithBadFieldsGetCodedErrors) {
   b.Add(0, wire::Body::ReloadRouting, wire::CreateReloadRouting(fbb, 31).Union());
   auto acked = [&] {
     for (const RawReply& r : got) {
-      if (r.type == wire::Body::Ack && r.up_to == 5) return true;
+      if (r.type == wire::Body::Ack && r.up_to == 5) {
+        return true;
+      }
     }
     return false;
   };
@@ -357,7 +379,9 @@ TEST_F(RoutingWireTest, RoutingBodiesWithBadFieldsGetCodedErrors) {
   std::map<uint64_t, RawReply> by_seq;
   std::optional<RawReply> reload;
   for (const RawReply& r : got) {
-    if (r.type != wire::Body::Error) continue;
+    if (r.type != wire::Body::Error) {
+      continue;
+    }
     if (r.request_id != 0) {
       reload = r;
     } else {

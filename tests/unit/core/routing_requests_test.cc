@@ -1,12 +1,12 @@
 // BrokerCore's routing entry points: a customer leaving (waiting, offered, answered), the
 // position in the queue, an agent's profile update, and the answers of the handlers the
 // routing engine will implement.
-#include <gtest/gtest.h>
-
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "core/broker_core.h"
 
@@ -68,8 +68,7 @@ class RoutingRequestsTest : public ::testing::Test {
 
   Status AskPosition(const std::string& customer) {
     const uint64_t seq = Begin("im-1");
-    return core_.OnPositionRequest("im-1", seq,
-                                   PositionRequestIn{"shop", Channel::kIm, customer},
+    return core_.OnPositionRequest("im-1", seq, PositionRequestIn{"shop", Channel::kIm, customer},
                                    clock_.Now());
   }
 
@@ -153,9 +152,9 @@ TEST_F(RoutingRequestsTest, CustomerLeavingDuringAnOfferWithdrawsIt) {
   EXPECT_EQ(Sent<OfferOut>(Turn(), "alice").size(), 1u);
   // Accepting the withdrawn offer is refused.
   const uint64_t seq = Begin("alice");
-  EXPECT_EQ(core_.OnAccept("alice", seq, offers[0].session_id, offers[0].attempt, clock_.Now())
-                .code(),
-            Code::kStaleOffer);
+  EXPECT_EQ(
+      core_.OnAccept("alice", seq, offers[0].session_id, offers[0].attempt, clock_.Now()).code(),
+      Code::kStaleOffer);
 }
 
 TEST_F(RoutingRequestsTest, CustomerLeavingAnActiveSessionTellsTheAgent) {
@@ -293,7 +292,9 @@ TEST_F(RoutingRequestsTest, HandlersOfTheRoutingEngineAnswerNotSupportedYet) {
          return core_.OnTransfer(c, s, TransferIn{1, "q", "", ""}, now);
        }},
       {"Escalate",
-       [&](const std::string& c, uint64_t s) { return core_.OnEscalate(c, s, {1, ""}, now); }},
+       [&](const std::string& c, uint64_t s) {
+         return core_.OnEscalate(c, s, {1, ""}, now);
+       }},
       {"Handoff",
        [&](const std::string& c, uint64_t s) {
          return core_.OnHandoff(c, s, HandoffIn{1, "q", "", ""}, now);

@@ -1,10 +1,10 @@
 // Decoding of the routing bodies (bounds give coded errors) and encoding of the broker's
 // routing messages.
-#include <gtest/gtest.h>
-
 #include <random>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "protocol/codec.h"
 #include "protocol/convert.h"
@@ -37,9 +37,9 @@ TEST(RoutingCodec, HelloCarriesTheWorkersProfile) {
       wire::CreateChannelCost(fbb, wire::Channel::Phone, 3)};
   std::vector<flatbuffers::Offset<wire::Attribute>> attrs = {
       wire::CreateAttributeDirect(fbb, "language", "de")};
-  auto hello = wire::CreateHelloDirect(fbb, wire::Role::Worker, "a1", 1, nullptr, nullptr,
-                                       "post-sale", nullptr, nullptr, 0, 2, true, 10, &costs,
-                                       &attrs);
+  auto hello =
+      wire::CreateHelloDirect(fbb, wire::Role::Worker, "a1", 1, nullptr, nullptr, "post-sale",
+                              nullptr, nullptr, 0, 2, true, 10, &costs, &attrs);
   auto decoded = Decode(*Root(fbb, hello), Limits());
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(decoded->profile.tier, 2);
@@ -137,8 +137,8 @@ TEST(RoutingCodec, TransferNamesExactlyOneTarget) {
   ExpectFails(transfer(7, nullptr, nullptr, nullptr).status(), Code::kBadRequest, "exactly one");
   ExpectFails(transfer(7, "", "", nullptr).status(), Code::kBadRequest, "exactly one");
   ExpectFails(transfer(0, "q", nullptr, nullptr).status(), Code::kBadRequest, "session_id");
-  ExpectFails(transfer(7, "a queue of over 16 bytes", nullptr, nullptr).status(),
-              Code::kBadRequest, "to_queue");
+  ExpectFails(transfer(7, "a queue of over 16 bytes", nullptr, nullptr).status(), Code::kBadRequest,
+              "to_queue");
   const std::string long_note(65, 'n');
   ExpectFails(transfer(7, "q", nullptr, long_note.c_str()).status(), Code::kPayloadTooLarge,
               "note");
@@ -149,23 +149,23 @@ TEST(RoutingCodec, EscalateHandoffPresenceAndReady) {
     flatbuffers::FlatBufferBuilder fbb;
     const std::string note(65, 'n');
     fbb.Finish(wire::CreateEscalateDirect(fbb, 3, note.c_str()));
-    ExpectFails(Decode(*flatbuffers::GetRoot<wire::Escalate>(fbb.GetBufferPointer()), Limits())
-                    .status(),
-                Code::kPayloadTooLarge, "note");
+    ExpectFails(
+        Decode(*flatbuffers::GetRoot<wire::Escalate>(fbb.GetBufferPointer()), Limits()).status(),
+        Code::kPayloadTooLarge, "note");
   }
   {
     flatbuffers::FlatBufferBuilder fbb;
     fbb.Finish(wire::CreateEscalateDirect(fbb, 0, "x"));
-    ExpectFails(Decode(*flatbuffers::GetRoot<wire::Escalate>(fbb.GetBufferPointer()), Limits())
-                    .status(),
-                Code::kBadRequest, "session_id");
+    ExpectFails(
+        Decode(*flatbuffers::GetRoot<wire::Escalate>(fbb.GetBufferPointer()), Limits()).status(),
+        Code::kBadRequest, "session_id");
   }
   {
     flatbuffers::FlatBufferBuilder fbb;
     fbb.Finish(wire::CreateHandoffDirect(fbb, 3, "", "refund", "asked twice"));
-    ExpectFails(Decode(*flatbuffers::GetRoot<wire::Handoff>(fbb.GetBufferPointer()), Limits())
-                    .status(),
-                Code::kBadRequest, "to_queue is required");
+    ExpectFails(
+        Decode(*flatbuffers::GetRoot<wire::Handoff>(fbb.GetBufferPointer()), Limits()).status(),
+        Code::kBadRequest, "to_queue is required");
   }
   {
     flatbuffers::FlatBufferBuilder fbb;
@@ -210,12 +210,11 @@ TEST(RoutingCodec, CustomerLeftAndPositionRequestNameACustomer) {
               Code::kBadRequest, "customer_id");
 
   flatbuffers::FlatBufferBuilder fbb;
-  fbb.Finish(wire::CreatePositionRequestDirect(fbb, "a tenant of over 16 bytes",
-                                               wire::Channel::Im, "c1"));
-  ExpectFails(
-      Decode(*flatbuffers::GetRoot<wire::PositionRequest>(fbb.GetBufferPointer()), Limits())
-          .status(),
-      Code::kBadRequest, "tenant");
+  fbb.Finish(
+      wire::CreatePositionRequestDirect(fbb, "a tenant of over 16 bytes", wire::Channel::Im, "c1"));
+  ExpectFails(Decode(*flatbuffers::GetRoot<wire::PositionRequest>(fbb.GetBufferPointer()), Limits())
+                  .status(),
+              Code::kBadRequest, "tenant");
 }
 
 TEST(RoutingCodec, EncodesTheBrokersRoutingMessages) {
@@ -231,8 +230,7 @@ TEST(RoutingCodec, EncodesTheBrokersRoutingMessages) {
   Encode(b, BrokerInfo{}, offer);
   Encode(b, BrokerInfo{}, core::OfferWithdrawnOut{4, 9, core::WithdrawReason::kContactLeft});
   Encode(b, BrokerInfo{}, core::PresenceChangedOut{core::PresenceState::kAway, "missed 3"});
-  Encode(b, BrokerInfo{},
-         core::PositionOut{4, "shop", core::Channel::kPhone, "c1", 3, 45000});
+  Encode(b, BrokerInfo{}, core::PositionOut{4, "shop", core::Channel::kPhone, "c1", 3, 45000});
   Encode(b, BrokerInfo{},
          core::OverflowedOut{4, "shop", core::Channel::kIm, "c1", "", true, "queue full"});
   EncodeRoutingReloaded(b, 77);
@@ -317,15 +315,33 @@ TEST(RoutingCodec, RandomCorruptionOfRoutingBodiesNeverCrashes) {
     ++verified;
     for (const wire::Envelope* e : *(*frame)->envelopes()) {
       Status st;
-      if (const auto* m = e->body_as_AgentUpdate()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_Presence()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_Ready()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_Transfer()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_Escalate()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_Handoff()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_CustomerLeft()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_PositionRequest()) st = Decode(*m).status();
-      if (const auto* m = e->body_as_Hello()) st = Decode(*m).status();
+      if (const auto* m = e->body_as_AgentUpdate()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_Presence()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_Ready()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_Transfer()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_Escalate()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_Handoff()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_CustomerLeft()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_PositionRequest()) {
+        st = Decode(*m).status();
+      }
+      if (const auto* m = e->body_as_Hello()) {
+        st = Decode(*m).status();
+      }
       if (!st.ok()) {
         EXPECT_TRUE(st.code() == Code::kBadRequest || st.code() == Code::kPayloadTooLarge)
             << st.ToString();

@@ -96,8 +96,8 @@ class Worker : public Client {
   Result<uint64_t> Escalate(uint64_t session_id, std::string_view note) noexcept;
   // A bot hands a session to the human queue `to_queue` (required), with the intent it
   // recognised and a summary (kPayloadTooLarge over broker().max_text_bytes).
-  Result<uint64_t> Handoff(uint64_t session_id, std::string_view to_queue,
-                           std::string_view intent, std::string_view summary) noexcept;
+  Result<uint64_t> Handoff(uint64_t session_id, std::string_view to_queue, std::string_view intent,
+                           std::string_view summary) noexcept;
 
   // The agent id (the same as client_id()).
   const std::string& agent_id() const noexcept { return client_id(); }
