@@ -161,6 +161,18 @@ void Connection::SignInAgain(TimePoint now, const std::string& reason) {
 
 // --- The public operations ---
 
+void Connection::SetHelloProfile(const WorkerProfile& profile) {
+  HelloFields& h = config_.hello;
+  h.group = profile.group;
+  h.skills = profile.skills;
+  h.capacity = profile.capacity;
+  h.tier = profile.tier;
+  h.outsourced = profile.outsourced;
+  h.budget = profile.budget;
+  h.costs = profile.costs;
+  h.attributes = profile.attributes;
+}
+
 Result<uint64_t> Connection::Send(Request request) {
   if (pending_.size() >= config_.window) {
     return Error{ErrorCode::kWouldBlock,

@@ -85,7 +85,13 @@ Result<uint64_t> Worker::UpdateProfile(const WorkerProfile& profile) noexcept {
   if (connection() == nullptr) {
     return internal::ClosedError();
   }
-  return Guard([&] { return connection()->Send(internal::ProfileRequest{profile}); });
+  return Guard([&]() -> Result<uint64_t> {
+    auto seq = connection()->Send(internal::ProfileRequest{profile});
+    if (seq.ok()) {
+      connection()->SetHelloProfile(profile);  // a reconnect signs in with it
+    }
+    return seq;
+  });
 }
 
 Result<uint64_t> Worker::SetPresence(Presence presence) noexcept {

@@ -3,6 +3,7 @@
 // broker's routing events, and the admin's ReloadRouting.
 #include <chrono>
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,44 @@ TEST(WorkerRouting, SendsProfilePresenceAndSessionMoves) {
   EXPECT_EQ(err->request, RequestKind::kTransfer);
   EXPECT_EQ(err->session_id, 42u);
   EXPECT_EQ(RequestKindName(err->request), "Transfer");
+}
+
+TEST(WorkerRouting, SigningInAgainSendsTheUpdatedProfile) {
+  FakeBroker broker;
+  auto c = ConnectWorker(broker, Options());
+  ASSERT_TRUE(c.client.has_value());
+  Worker& worker = *c.client;
+  WorkerProfile profile;
+  profile.group = "complaints";
+  profile.tier = 1;
+  profile.attributes = {{"language", "fr"}};
+  ASSERT_TRUE(worker.UpdateProfile(profile).ok());
+  worker.Flush();
+  auto update = broker.ReceiveSkippingHeartbeats();
+  ASSERT_TRUE(update.has_value());
+  ASSERT_EQ(update->types(), std::vector<wire::Body>{wire::Body::AgentUpdate});
+  broker.SendAck(c.peer, 1);
+  ASSERT_TRUE(c.inbox.WaitFor<Acked>(worker).has_value());
+
+  // The broker forgot the connection: the client says Hello again, with the new profile.
+  broker.SendError(c.peer, wire::ErrorCode::NotSignedIn, "restarted", 0);
+  std::optional<testing::ReceivedFrame> hello;
+  for (int i = 0; i < 10 && !hello; ++i) {
+    worker.Poll(50ms);
+    auto frame = broker.Receive(100ms);
+    if (frame && frame->types() == std::vector<wire::Body>{wire::Body::Hello}) {
+      hello = std::move(frame);
+    }
+  }
+  ASSERT_TRUE(hello.has_value()) << "no second Hello";
+  const wire::Hello* h = hello->envelope(0)->body_as_Hello();
+  EXPECT_EQ(Str(h->group()), "complaints");
+  EXPECT_EQ(h->tier(), 1);
+  EXPECT_FALSE(h->outsourced());
+  ASSERT_NE(h->attributes(), nullptr);
+  ASSERT_EQ(h->attributes()->size(), 1u);
+  EXPECT_EQ(Str(h->attributes()->Get(0)->value()), "fr");
+  EXPECT_EQ(h->costs(), nullptr);
 }
 
 TEST(WorkerRouting, RefusesBadMovesWithoutSpendingASeq) {

@@ -78,8 +78,8 @@ class Worker : public Client {
 
   // Replaces the agent's whole routing profile while signed in; its sessions stay. Fails with
   // kInvalidArgument for a bad profile (tier over 2, more than kMaxAttributes attributes, an
-  // empty attribute key or skill name, a channel twice in costs, an unknown channel). A
-  // reconnect's Hello still carries the options given to Connect.
+  // empty attribute key or skill name, a channel twice in costs, an unknown channel). Once
+  // sent, the Hello of a later reconnect carries this profile too.
   Result<uint64_t> UpdateProfile(const WorkerProfile& profile) noexcept;
   // The agent is available for offers, or away. (A broker without the routing engine
   // answers kBadRequest.)
