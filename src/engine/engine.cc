@@ -390,6 +390,9 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::CustomerLeft:
       st = Apply<core::CustomerLeftIn>(client, seq, env.body_as_CustomerLeft(),
                                        &core::BrokerCore::OnCustomerLeft, now);
+      if (st.ok() && metrics_ != nullptr) {
+        metrics_->sessions_closed.Increment();  // closed as abandoned
+      }
       break;
     case wire::Body::PositionRequest:
       st = Apply<core::PositionRequestIn>(client, seq, env.body_as_PositionRequest(),
