@@ -208,4 +208,9 @@ Connected<Service> ConnectService(FakeBroker& broker, ServiceOptions options,
   return ConnectClient<Service>(broker, std::move(options), welcome);
 }
 
+Connected<Admin> ConnectAdmin(FakeBroker& broker, AdminOptions options,
+                              const WelcomeFields& welcome) {
+  return ConnectClient<Admin>(broker, std::move(options), welcome);
+}
+
 }  // namespace switchboard::client::testing

@@ -20,6 +20,7 @@
 
 #include "protocol/frame.h"
 #include "switchboard/client/adapter.h"
+#include "switchboard/client/admin.h"
 #include "switchboard/client/service.h"
 #include "switchboard/client/worker.h"
 #include "wire_generated.h"
@@ -134,5 +135,7 @@ Connected<Worker> ConnectWorker(FakeBroker& broker, WorkerOptions options,
                                 const WelcomeFields& welcome = {});
 Connected<Service> ConnectService(FakeBroker& broker, ServiceOptions options,
                                   const WelcomeFields& welcome = {});
+Connected<Admin> ConnectAdmin(FakeBroker& broker, AdminOptions options,
+                              const WelcomeFields& welcome = {});
 
 }  // namespace switchboard::client::testing

@@ -11,6 +11,32 @@ constexpr size_t kMaxOffersPerDispatch = 256;
 
 uint32_t ToMillis(Micros d) { return d <= 0 ? 0 : static_cast<uint32_t>(d / kMillis); }
 
+AgentProfile MakeProfile(const std::string& agent_id, const std::string& group,
+                         const std::vector<Skill>& skills,
+                         const std::vector<std::pair<Channel, uint16_t>>& capacity,
+                         const AgentProfileIn& in) {
+  AgentProfile p;
+  p.agent_id = agent_id;
+  p.group = group;
+  for (const Skill& s : skills) {
+    p.skills.emplace_back(s.name, s.level);
+  }
+  if (capacity.empty()) {
+    p.capacity[static_cast<size_t>(Channel::kIm)] = 1;
+  }
+  for (const auto& [ch, n] : capacity) {
+    p.capacity[static_cast<size_t>(ch)] = n;
+  }
+  p.tier = in.tier;
+  p.outsourced = in.outsourced;
+  p.budget = in.budget;
+  for (const ChannelCost& c : in.costs) {
+    p.costs[static_cast<size_t>(c.channel)] = c.cost;
+  }
+  p.attributes = in.attributes;
+  return p;
+}
+
 }  // namespace
 
 BrokerCore::BrokerCore(CoreConfig config) : config_(std::move(config)) {}
@@ -154,19 +180,9 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   }
   ResendOutbox(hello.client_id, c, now);
   if (hello.role == Role::kWorker) {
-    AgentProfile p;
-    p.agent_id = hello.client_id;
-    p.group = hello.group;
-    for (const Skill& s : hello.skills) {
-      p.skills.emplace_back(s.name, s.level);
-    }
-    if (hello.capacity.empty()) {
-      p.capacity[static_cast<size_t>(Channel::kIm)] = 1;
-    }
-    for (const auto& [ch, n] : hello.capacity) {
-      p.capacity[static_cast<size_t>(ch)] = n;
-    }
-    router_.SignIn(p, now);
+    router_.SignIn(
+        MakeProfile(hello.client_id, hello.group, hello.skills, hello.capacity, hello.profile),
+        now);
     Dispatch(now);
   }
   return Status::Ok();
@@ -531,18 +547,28 @@ Status BrokerCore::OnClose(const std::string& client_id, uint64_t seq, SessionId
 }
 
 void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now) {
-  SB_CHECK(s.state == SessionState::kActive);
+  SB_CHECK(s.state == SessionState::kActive || s.state == SessionState::kQueued);
+  Micros handled = 0;  // accept -> close; 0 for a session never answered
+  if (s.state == SessionState::kActive) {
+    handled = std::max<Micros>(now - s.answered_at, 0);
+    mean_handle_time_ = mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
+    router_.RemoveLoad(s.agent_id, s.channel);
+  } else {
+    Dequeue(s);
+    declined_by_.erase(s.id);
+    if (auto waiting = waiting_entries_.find(s.id); waiting != waiting_entries_.end()) {
+      waiting_count_ -= waiting->second.size();
+      waiting_entries_.erase(waiting);
+    }
+  }
   s.state = SessionState::kClosed;
   s.disposition = disposition;
   s.closed_at = now;
-  const Micros handled = std::max<Micros>(now - s.answered_at, 0);
-  mean_handle_time_ =
-      mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
+  // Every close counts; only an answered session has an agent and a handle time.
   ContactEvent& closed = Emit(ContactEvent::Kind::kClosed, s);
   closed.handle = handled;
   closed.disposition = disposition;
   RememberClose(s, now);
-  router_.RemoveLoad(s.agent_id, s.channel);
   Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
   d.disposition = disposition;
   Deliver(s.adapter_id, std::move(d), now);
@@ -551,6 +577,138 @@ void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now
   const SessionId id = s.id;
   out_.mutations.sessions.push_back(std::move(s));
   sessions_.erase(id);
+}
+
+// --- Routing ---
+
+Status BrokerCore::Unsupported(const std::string& client_id, uint64_t seq, const char* what) {
+  return Fail(client_id, seq, Code::kBadRequest,
+              std::string(what) + " is not supported by this broker yet");
+}
+
+Status BrokerCore::OnAgentUpdate(const std::string& client_id, uint64_t seq,
+                                 const AgentUpdateIn& update, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  // SignIn of a signed-in agent replaces its profile and keeps its load and idle time.
+  router_.SignIn(
+      MakeProfile(client_id, update.group, update.skills, update.capacity, update.profile), now);
+  Dispatch(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnCustomerLeft(const std::string& client_id, uint64_t seq,
+                                  const CustomerLeftIn& left, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+    return error;
+  }
+  auto id = FindOpenSession(left.tenant, left.channel, left.customer_id);
+  if (!id) {
+    return Fail(client_id, seq, Code::kUnknownSession,
+                "customer '" + left.customer_id + "' of tenant '" + left.tenant +
+                    "' has no open session on channel '" + std::string(ChannelName(left.channel)) +
+                    "'");
+  }
+  Session& s = sessions_.at(*id);
+  if (s.state == SessionState::kOffered) {
+    // Take the offer back from its agent; the contact is then a waiting one.
+    const Offer offer = offers_.at(s.id);
+    if (IsConnected(offer.agent_id)) {
+      out_.outgoing.push_back(
+          {offer.agent_id, OfferWithdrawnOut{s.id, offer.attempt, WithdrawReason::kContactLeft}});
+    }
+    Requeue(s, now);
+  }
+  if (s.state == SessionState::kQueued) {
+    // Left before an answer: an abandon of the queue (short under config.short_abandon).
+    ContactEvent& e = Emit(ContactEvent::Kind::kAbandoned, s);
+    e.wait = std::max<Micros>(now - s.enqueued_at, 0);
+    e.short_abandon = e.wait < config_.short_abandon;
+  } else {
+    // The agent is told; the Closed delivery to the adapter follows in CloseSession.
+    Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
+    d.disposition = Disposition::kAbandoned;
+    Deliver(s.agent_id, std::move(d), now);
+  }
+  s.adapter_id = client_id;
+  CloseSession(s, Disposition::kAbandoned, now);
+  Dispatch(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnPositionRequest(const std::string& client_id, uint64_t seq,
+                                     const PositionRequestIn& request, TimePoint now) {
+  (void)now;
+  Status error;
+  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+    return error;
+  }
+  auto id = FindOpenSession(request.tenant, request.channel, request.customer_id);
+  if (!id) {
+    return Fail(client_id, seq, Code::kUnknownSession,
+                "customer '" + request.customer_id + "' of tenant '" + request.tenant +
+                    "' has no open session on channel '" +
+                    std::string(ChannelName(request.channel)) + "'");
+  }
+  const Session& s = sessions_.at(*id);
+  PositionOut p;
+  p.session_id = s.id;
+  p.tenant = s.tenant;
+  p.channel = s.channel;
+  p.customer_id = s.customer_id;
+  if (s.state == SessionState::kQueued) {
+    p.position = router_.Position(s.queue, s.queue_seq, s.id);
+    p.expected_wait_ms = ExpectedWaitMs(p.position);
+  }
+  out_.outgoing.push_back({client_id, std::move(p)});
+  return Status::Ok();
+}
+
+Status BrokerCore::OnPresence(const std::string& client_id, uint64_t seq, const PresenceIn&,
+                              TimePoint) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  return Unsupported(client_id, seq, "Presence");
+}
+
+Status BrokerCore::OnReady(const std::string& client_id, uint64_t seq, const ReadyIn&, TimePoint) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  return Unsupported(client_id, seq, "Ready");
+}
+
+Status BrokerCore::OnTransfer(const std::string& client_id, uint64_t seq, const TransferIn&,
+                              TimePoint) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  return Unsupported(client_id, seq, "Transfer");
+}
+
+Status BrokerCore::OnEscalate(const std::string& client_id, uint64_t seq, const EscalateIn&,
+                              TimePoint) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  return Unsupported(client_id, seq, "Escalate");
+}
+
+Status BrokerCore::OnHandoff(const std::string& client_id, uint64_t seq, const HandoffIn&,
+                             TimePoint) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  return Unsupported(client_id, seq, "Handoff");
 }
 
 void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
@@ -660,9 +818,13 @@ void BrokerCore::OnTick(TimePoint now) {
     }
   }
   for (SessionId sid : expired) {
-    const std::string& agent = offers_.at(sid).agent_id;
-    declined_by_[sid].insert(agent);
-    Emit(ContactEvent::Kind::kOfferMissed, sessions_.at(sid), agent);
+    const Offer& offer = offers_.at(sid);
+    declined_by_[sid].insert(offer.agent_id);
+    Emit(ContactEvent::Kind::kOfferMissed, sessions_.at(sid), offer.agent_id);
+    if (IsConnected(offer.agent_id)) {
+      out_.outgoing.push_back(
+          {offer.agent_id, OfferWithdrawnOut{sid, offer.attempt, WithdrawReason::kExpired}});
+    }
     Requeue(sessions_.at(sid), now);
   }
   Dispatch(now);

@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "core/events.h"
 #include "core/model.h"
+#include "core/requests.h"
 #include "core/router.h"
 
 namespace switchboard::core {
@@ -69,11 +70,6 @@ struct CoreConfig {
 
 // --- What clients send, already decoded and checked for shape by the protocol layer. ---
 
-struct Skill {
-  std::string name;
-  uint8_t level = 1;
-};
-
 struct HelloIn {
   Role role = Role::kAdapter;
   std::string client_id;
@@ -83,6 +79,7 @@ struct HelloIn {
   std::string group;
   std::vector<Skill> skills;
   std::vector<std::pair<Channel, uint16_t>> capacity;  // worker; empty: one IM session
+  AgentProfileIn profile;                              // worker: tier, budget, attributes...
 };
 
 struct CustomerMessageIn {
@@ -120,11 +117,47 @@ struct OfferOut {
   ContactAttributes attributes;
   uint32_t timeout_ms = 0;
   uint32_t waited_ms = 0;
+  int32_t priority = 0;
+  std::string transferred_from;  // agent or queue, for a transfer
+  std::string intent;
+  std::string summary;
+  bool follow_up = false;
+};
+// An offer the agent must no longer answer. Not acknowledged.
+struct OfferWithdrawnOut {
+  SessionId session_id = 0;
+  uint64_t attempt = 0;
+  WithdrawReason reason = WithdrawReason::kExpired;
+};
+struct PresenceChangedOut {
+  PresenceState state = PresenceState::kAvailable;
+  std::string reason;
+};
+// A contact's place in its queue, for its adapter. Not acknowledged.
+struct PositionOut {
+  SessionId session_id = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  uint32_t position = 0;  // 1: next; 0: not waiting (offered or answered)
+  uint32_t expected_wait_ms = 0;
+};
+// A contact left its queue for a fallback queue or leave-a-message. Not acknowledged.
+struct OverflowedOut {
+  SessionId session_id = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  std::string to_queue;
+  bool leave_message = false;
+  std::string reason;
 };
 
 struct Outgoing {
   std::string client_id;
-  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, Delivery> body;
+  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, Delivery, OfferWithdrawnOut,
+               PresenceChangedOut, PositionOut, OverflowedOut>
+      body;
 };
 
 struct TurnOutput {
@@ -197,6 +230,36 @@ class BrokerCore {
   Status OnOrder(const std::string& client_id, uint64_t seq, const std::string& tenant,
                  const std::string& order_id, uint32_t count, TimePoint now);
   static constexpr uint32_t kMaxOrderCount = 1'000'000;
+
+  // --- Routing. Role checks as above (kWrongRole); fields were checked for shape by the
+  // protocol layer. ---
+
+  // A worker's new profile (group, skills, capacity, tier, budget, ...); its load and its
+  // sessions stay. More capacity may bring offers at once.
+  Status OnAgentUpdate(const std::string& client_id, uint64_t seq, const AgentUpdateIn& update,
+                       TimePoint now);
+  // The customer left. A waiting (or offered) contact leaves its queue and the session closes
+  // as abandoned (an open offer is withdrawn: OfferWithdrawn to its agent); an active session
+  // closes as abandoned and its agent is told with a Closed delivery. The adapter gets the
+  // Closed delivery of every close. kUnknownSession if the customer has no open session.
+  Status OnCustomerLeft(const std::string& client_id, uint64_t seq, const CustomerLeftIn& left,
+                        TimePoint now);
+  // Answers a Position to the adapter: the contact's place in its queue (0 once offered or
+  // answered) and the expected wait. kUnknownSession if the customer has no open session.
+  Status OnPositionRequest(const std::string& client_id, uint64_t seq,
+                           const PositionRequestIn& request, TimePoint now);
+  // Not supported by this core yet: each answers kBadRequest after the role check (the
+  // routing engine implements them).
+  Status OnPresence(const std::string& client_id, uint64_t seq, const PresenceIn& presence,
+                    TimePoint now);
+  Status OnReady(const std::string& client_id, uint64_t seq, const ReadyIn& ready, TimePoint now);
+  Status OnTransfer(const std::string& client_id, uint64_t seq, const TransferIn& transfer,
+                    TimePoint now);
+  Status OnEscalate(const std::string& client_id, uint64_t seq, const EscalateIn& escalate,
+                    TimePoint now);
+  Status OnHandoff(const std::string& client_id, uint64_t seq, const HandoffIn& handoff,
+                   TimePoint now);
+
   // A client acknowledges every delivery to it with id <= up_to.
   void OnDeliveryAck(const std::string& client_id, DeliveryId up_to);
   // Queues an error for a signed-in client for an envelope the engine could not decode; the
@@ -290,7 +353,10 @@ class BrokerCore {
   void Enqueue(const Session& s);  // into its queue, counted for its tenant
   void Dequeue(const Session& s);
   void Dispatch(TimePoint now);
+  // Closes an open session; its adapter gets a Closed delivery. An active one also frees its
+  // agent's load; a queued one leaves its queue.
   void CloseSession(Session& s, Disposition disposition, TimePoint now);
+  Status Unsupported(const std::string& client_id, uint64_t seq, const char* what);
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
   void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
   uint32_t ExpectedWaitMs(uint32_t position) const;

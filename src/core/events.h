@@ -17,7 +17,9 @@
 //   kResponse      an agent's reply to customer messages still unanswered; `wait` from the
 //                  oldest of them.
 //   kCustomerMessage / kAgentMessage   one transcript entry (reply ratio).
-//   kClosed        closed by its agent; `handle` is accept -> close; `disposition`.
+//   kClosed        the session closed: by its agent, or the customer left (CustomerLeft,
+//                  disposition abandoned); `handle` is accept -> close; `disposition`. A
+//                  session closed before an answer has no agent and a `handle` of 0.
 //   kRecontact     a new contact of a customer who had a session closed on the same topic
 //                  within the first-contact-resolution window.
 //   kRating        a CSAT rating (1-5) the adapter reported.

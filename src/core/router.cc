@@ -1,5 +1,7 @@
 #include "core/router.h"
 
+#include <iterator>
+
 #include "common/check.h"
 
 namespace switchboard::core {
@@ -20,6 +22,18 @@ void Router::RemoveContact(const std::string& queue, uint64_t queue_seq, Session
 size_t Router::waiting(const std::string& queue) const {
   auto it = queues_.find(queue);
   return it == queues_.end() ? 0 : it->second.size();
+}
+
+uint32_t Router::Position(const std::string& queue, uint64_t queue_seq, SessionId id) const {
+  auto q = queues_.find(queue);
+  if (q == queues_.end()) {
+    return 0;
+  }
+  auto it = q->second.find({queue_seq, id});
+  if (it == q->second.end()) {
+    return 0;
+  }
+  return static_cast<uint32_t>(std::distance(q->second.begin(), it) + 1);
 }
 
 bool Router::HasRoom(const Agent& a) const {

@@ -29,6 +29,12 @@ struct AgentProfile {
   std::string group;
   std::vector<std::pair<std::string, uint8_t>> skills;
   std::array<uint16_t, kChannelCount> capacity{};  // max sessions per channel
+  // Kept for the routing engine; the choice below does not use them yet.
+  uint8_t tier = 1;
+  bool outsourced = false;
+  uint32_t budget = 0;
+  std::array<uint32_t, kChannelCount> costs{};  // 0: the default cost
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 class Router {
@@ -38,6 +44,9 @@ class Router {
   void RemoveContact(const std::string& queue, uint64_t queue_seq, SessionId id);
   size_t waiting() const { return waiting_; }
   size_t waiting(const std::string& queue) const;
+  // The contact's place in its queue, from 1 (next to be offered); 0 if it is not waiting
+  // there. Linear in the place.
+  uint32_t Position(const std::string& queue, uint64_t queue_seq, SessionId id) const;
 
   // Agents. SignIn creates or updates the profile and makes the agent available; SignOut
   // keeps its load (its sessions stay with it) but offers it nothing more.

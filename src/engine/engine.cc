@@ -47,6 +47,8 @@ Engine::Engine(EngineConfig config, store::Store& store, metrics::BrokerMetrics*
       metrics_(metrics),
       clock_(clock),
       core_(config_.core) {
+  limits_.max_id_bytes = config_.core.max_id_bytes;
+  limits_.max_text_bytes = config_.core.max_text_bytes;
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -293,6 +295,9 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
       Direct(peer, b);
       return;
     }
+    case wire::Body::ReloadRouting:
+      HandleReloadRouting(peer, client, env);
+      return;
     default:
       break;
   }
@@ -364,6 +369,37 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
       st = core_.OnOrder(client, seq, Str(o->tenant()), Str(o->order_id()), o->count(), now);
       break;
     }
+    case wire::Body::AgentUpdate:
+      st = Apply<core::AgentUpdateIn>(client, seq, env.body_as_AgentUpdate(),
+                                      &core::BrokerCore::OnAgentUpdate, now);
+      break;
+    case wire::Body::Presence:
+      st = Apply<core::PresenceIn>(client, seq, env.body_as_Presence(),
+                                   &core::BrokerCore::OnPresence, now);
+      break;
+    case wire::Body::Ready:
+      st = Apply<core::ReadyIn>(client, seq, env.body_as_Ready(), &core::BrokerCore::OnReady, now);
+      break;
+    case wire::Body::Transfer:
+      st = Apply<core::TransferIn>(client, seq, env.body_as_Transfer(),
+                                   &core::BrokerCore::OnTransfer, now);
+      break;
+    case wire::Body::Escalate:
+      st = Apply<core::EscalateIn>(client, seq, env.body_as_Escalate(),
+                                   &core::BrokerCore::OnEscalate, now);
+      break;
+    case wire::Body::Handoff:
+      st = Apply<core::HandoffIn>(client, seq, env.body_as_Handoff(), &core::BrokerCore::OnHandoff,
+                                  now);
+      break;
+    case wire::Body::CustomerLeft:
+      st = Apply<core::CustomerLeftIn>(client, seq, env.body_as_CustomerLeft(),
+                                       &core::BrokerCore::OnCustomerLeft, now);
+      break;
+    case wire::Body::PositionRequest:
+      st = Apply<core::PositionRequestIn>(client, seq, env.body_as_PositionRequest(),
+                                          &core::BrokerCore::OnPositionRequest, now);
+      break;
     case wire::Body::Welcome:
     case wire::Body::Error:
     case wire::Body::Offer:
@@ -371,6 +407,11 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::TranscriptPage:
     case wire::Body::SessionsPage:
     case wire::Body::ArrivalsPage:
+    case wire::Body::OfferWithdrawn:
+    case wire::Body::PresenceChanged:
+    case wire::Body::Position:
+    case wire::Body::Overflowed:
+    case wire::Body::RoutingReloaded:
       st = Status(Code::kWrongRole, "only the broker sends " +
                                         std::string(protocol::BodyName(type)));
       core_.Reject(client, seq, st);
@@ -386,8 +427,50 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
   }
 }
 
+template <typename In, typename Body, typename Handler>
+Status Engine::Apply(const std::string& client, uint64_t seq, const Body* body, Handler handler,
+                     TimePoint now) {
+  Result<In> decoded = protocol::Decode(*body, limits_);
+  if (!decoded.ok()) {
+    core_.Reject(client, seq, decoded.status());
+    return decoded.status();
+  }
+  return (core_.*handler)(client, seq, *decoded, now);
+}
+
+// An admin asks the broker to re-read its routing file: answered directly (seq 0, by
+// request id), like the lookups of admin.h.
+void Engine::HandleReloadRouting(const std::string& peer, const std::string& client,
+                                 const wire::Envelope& env) {
+  const uint64_t request_id = env.body_as_ReloadRouting()->request_id();
+  Status st;
+  if (role_of_client_[client] != core::Role::kAdmin) {
+    st = Status(Code::kWrongRole,
+                "only an admin client may reload the routing; this client "
+                "signed in as " +
+                    std::string(core::RoleName(role_of_client_[client])));
+  } else if (env.seq() != 0) {
+    st = Status(Code::kBadRequest,
+                "admin requests are sent with seq 0, not " + std::to_string(env.seq()));
+  } else if (!config_.reload_routing) {
+    st = Status(Code::kBadRequest, "this broker has no routing file");
+  } else {
+    st = config_.reload_routing();
+  }
+  protocol::FrameBuilder b(256 + st.message().size());
+  if (st.ok()) {
+    protocol::EncodeRoutingReloaded(b, request_id);
+  } else {
+    protocol::EncodeRequestError(b, request_id, st);
+    if (metrics_ != nullptr) {
+      metrics_->CountRejection(st.code());
+    }
+  }
+  Direct(peer, b);
+}
+
 void Engine::HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now) {
-  auto decoded = protocol::Decode(hello);
+  auto decoded = protocol::Decode(hello, limits_);
   Status st = decoded.ok() ? core_.OnHello(*decoded, now) : decoded.status();
   if (!st.ok()) {
     DirectError(peer, st.code(), st.message(), 0);

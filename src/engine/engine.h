@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,9 @@ struct EngineConfig {
   bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
   Micros drain_time = 1 * kSeconds;    // after a stop: serve open sessions this long, then exit
   QaRates qa;                          // quality-inspection sampling of closed sessions
+  // Re-reads the routing file on an admin's ReloadRouting, on the loop thread; Ok, or the
+  // load error (naming line and field) to answer. Absent: the broker has no routing file.
+  std::function<Status()> reload_routing;
 };
 
 class Engine {
@@ -66,6 +70,12 @@ class Engine {
   void HandleEnvelope(const std::string& peer, const wire::Envelope& env, TimePoint now);
   void EndConnection(const std::string& peer, TimePoint now);
   void HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now);
+  void HandleReloadRouting(const std::string& peer, const std::string& client,
+                           const wire::Envelope& env);
+  // Decodes a routing body and hands it to its core handler (a decoding failure is rejected).
+  template <typename In, typename Body, typename Handler>
+  Status Apply(const std::string& client, uint64_t seq, const Body* body, Handler handler,
+               TimePoint now);
   void DirectError(const std::string& peer, Code code, const std::string& reason,
                    uint64_t ref_seq);
   Status Commit();
@@ -83,6 +93,7 @@ class Engine {
   // The core's next_queue_seq as of the last commit: contact numbers at or above it are new.
   uint64_t counted_queue_seq_ = 1;
   core::BrokerCore core_;
+  protocol::DecodeLimits limits_;
 
   zmq::context_t context_{1};
   std::unique_ptr<transport::RouterSocket> router_;

@@ -375,6 +375,9 @@ void BrokerMetrics::RecordOne(const ContactEvent& e) {
       const std::string name(core::DispositionName(e.disposition));
       Child(c.closed[disposition], sessions_closed_, With(c.labels, "disposition", name))
           .Increment();
+      if (e.agent.empty() && e.group.empty()) {
+        break;  // no agent: never answered (the customer left the queue), no handle time
+      }
       GroupSeries& g = Group(e.labels, e.group);
       Child(g.handle, handle_, g.labels, kHandleBuckets).Observe(ToSeconds(e.handle));
       if (config_.per_agent && !e.agent.empty()) {

@@ -53,8 +53,8 @@ using Clock = std::chrono::steady_clock;
 // else must return data.
 const std::map<std::string, std::string> kMayBeEmpty = {
     {"panel 'Abandon rate' target A",
-     "switchboard_contacts_abandoned_total has no series: the protocol has no way yet for a "
-     "customer to leave a queue, so the broker counts no abandons (docs/metrics.md)"},
+     "switchboard_contacts_abandoned_total has no series: no customer of this load leaves a "
+     "queue (CustomerLeft), so the broker counts no abandons (docs/metrics.md)"},
     {"panel 'Contacts per minute' target C",
      "abandoned contacts: no series yet, as for the abandon rate"},
 };

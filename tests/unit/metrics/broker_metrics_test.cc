@@ -187,6 +187,18 @@ TEST_F(MetricsTest, ResponsesMessagesClosesAndRecontacts) {
   EXPECT_EQ(Bucket(*handle, 450), 3);
 }
 
+TEST_F(MetricsTest, AClosedSessionNeverAnsweredHasNoHandleTime) {
+  // The customer left the queue: the core's close of the session names no agent.
+  ContactEvent left = Event(Kind::kClosed);
+  left.disposition = Disposition::kAbandoned;
+  metrics_.Record({left});
+
+  LabelMap abandoned = kContact;
+  abandoned["disposition"] = "abandoned";
+  EXPECT_EQ(Counter("switchboard_sessions_closed_total", abandoned), 1);
+  EXPECT_EQ(SeriesCount("switchboard_handle_seconds"), 0u);
+}
+
 TEST_F(MetricsTest, RatingsOrdersAndMissedOffers) {
   ContactEvent rating = Event(Kind::kRating);
   rating.rating = 5;
