@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <prometheus/exposer.h>
@@ -68,6 +69,16 @@ int main(int argc, char** argv) {
   uint32_t retention_days = 30;
   double qa_sample_rate = 0.01;
   double qa_recheck_rate = 0.01;
+  size_t metrics_max_tenants = 50;
+  size_t metrics_max_topics = 50;
+  size_t metrics_max_groups = 50;
+  bool metrics_per_agent = false;
+  size_t metrics_max_agents = 500;
+  std::vector<double> service_level_seconds = {20};
+  int64_t short_abandon_ms = 5000;
+  uint32_t fcr_window_hours = 48;
+  size_t fcr_memory = 100000;
+  size_t rating_memory = 100000;
 
   CLI::App app{"switchboard-broker: the message bus and session broker of a contact centre.\n"
                "With no arguments it serves tcp://127.0.0.1:5570, stores its data in\n"
@@ -158,6 +169,49 @@ int main(int argc, char** argv) {
                  "share of the flagged sessions flagged again for a re-check")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--metrics-max-tenants", metrics_max_tenants,
+                 "tenants with their own metric label value; later ones count as 'other'")
+      ->check(CLI::Range(size_t{0}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--metrics-max-topics", metrics_max_topics,
+                 "contact topics with their own metric label value; later ones count as 'other'")
+      ->check(CLI::Range(size_t{0}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--metrics-max-groups", metrics_max_groups,
+                 "agent groups with their own metric label value; later ones count as 'other'")
+      ->check(CLI::Range(size_t{0}, size_t{100000}))
+      ->capture_default_str();
+  app.add_flag("--metrics-per-agent", metrics_per_agent,
+               "export per-agent series (receptions, handle time) labelled by agent id");
+  app.add_option("--metrics-max-agents", metrics_max_agents,
+                 "with --metrics-per-agent: agents with their own label value; later ones "
+                 "count as 'other'")
+      ->check(CLI::Range(size_t{0}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--service-level-seconds", service_level_seconds,
+                 "service-level thresholds in use, in seconds; each becomes a bucket of the "
+                 "speed-of-answer histogram")
+      ->delimiter(',')
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
+  app.add_option("--short-abandon-ms", short_abandon_ms,
+                 "abandons before this wait count as short abandons")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--fcr-window-hours", fcr_window_hours,
+                 "a new contact of the same customer on the same topic within this time of a "
+                 "close is a re-contact (first-contact resolution)")
+      ->check(CLI::Range(1u, 8760u))
+      ->capture_default_str();
+  app.add_option("--fcr-memory", fcr_memory,
+                 "closes remembered for re-contacts (memory bound; the oldest is forgotten)")
+      ->check(CLI::Range(size_t{0}, size_t{100000000}))
+      ->capture_default_str();
+  app.add_option("--rating-memory", rating_memory,
+                 "closed sessions remembered so a Rating can name them (memory bound; the "
+                 "oldest is forgotten)")
+      ->check(CLI::Range(size_t{0}, size_t{100000000}))
+      ->capture_default_str();
   app.allow_config_extras(CLI::config_extras_mode::error);
   CLI11_PARSE(app, argc, argv);
   if (uint64_t{max_text_bytes} + 4096 > max_frame_bytes) {
@@ -181,7 +235,14 @@ int main(int argc, char** argv) {
   }
 
   auto registry = std::make_shared<prometheus::Registry>();
-  metrics::BrokerMetrics metrics(*registry);
+  metrics::MetricsConfig metrics_config;
+  metrics_config.max_tenants = metrics_max_tenants;
+  metrics_config.max_topics = metrics_max_topics;
+  metrics_config.max_groups = metrics_max_groups;
+  metrics_config.per_agent = metrics_per_agent;
+  metrics_config.max_agents = metrics_max_agents;
+  metrics_config.service_level_seconds = service_level_seconds;
+  metrics::BrokerMetrics metrics(*registry, metrics_config);
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!metrics_bind.empty()) {
     try {
@@ -215,6 +276,10 @@ int main(int argc, char** argv) {
   config.core.max_queue_size = max_queue_size;
   config.core.max_tenant_waiting = max_tenant_waiting;
   config.core.max_text_bytes = max_text_bytes;
+  config.core.short_abandon = short_abandon_ms * kMillis;
+  config.core.fcr_window = int64_t{fcr_window_hours} * 3600 * kSeconds;
+  config.core.fcr_memory = fcr_memory;
+  config.core.rating_memory = rating_memory;
   config.info.version = SWITCHBOARD_VERSION;
   config.info.heartbeat_ms = heartbeat_ms;
   config.info.max_frame_bytes = max_frame_bytes;
@@ -245,9 +310,17 @@ int main(int argc, char** argv) {
     return Fail(bound.status().message());
   }
 
+  // The address metrics are served on, with the port the exposer got (for port 0).
+  std::string metrics_url = "off";
+  if (exposer != nullptr) {
+    std::string host = metrics_bind.substr(0, metrics_bind.rfind(':'));
+    const std::vector<int> ports = exposer->GetListeningPorts();
+    metrics_url = "http://" +
+                  (ports.empty() ? metrics_bind : host + ":" + std::to_string(ports.front())) +
+                  "/metrics";
+  }
   std::printf("switchboard-broker %s ready: bind=%s data-dir=%s metrics=%s durability=%s\n",
-              SWITCHBOARD_VERSION, bound->c_str(), data_dir.c_str(),
-              metrics_bind.empty() ? "off" : ("http://" + metrics_bind + "/metrics").c_str(),
+              SWITCHBOARD_VERSION, bound->c_str(), data_dir.c_str(), metrics_url.c_str(),
               durability.c_str());
   std::fflush(stdout);
 

@@ -19,7 +19,7 @@ esac
 
 packages=(build-essential cmake pkg-config ninja-build libzmq3-dev cppzmq-dev
           libflatbuffers-dev flatbuffers-compiler librocksdb-dev prometheus-cpp-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev curl)
+          libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev curl prometheus)
 
 missing=()
 for p in "${packages[@]}"; do

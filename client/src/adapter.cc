@@ -56,4 +56,35 @@ Result<uint64_t> Adapter::Send(const CustomerMessage& message) noexcept {
   return Guard([&] { return connection()->Send(message); });
 }
 
+Result<uint64_t> Adapter::Rate(uint64_t session_id, int rating) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::RatingRequest{session_id, rating});
+  });
+}
+
+Result<uint64_t> Adapter::CustomerLeft(std::string_view tenant, Channel channel,
+                                       std::string_view customer_id) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(
+        internal::CustomerLeftRequest{std::string(tenant), channel, std::string(customer_id)});
+  });
+}
+
+Result<uint64_t> Adapter::RequestPosition(std::string_view tenant, Channel channel,
+                                          std::string_view customer_id) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(
+        internal::PositionQuery{std::string(tenant), channel, std::string(customer_id)});
+  });
+}
+
 }  // namespace switchboard::client

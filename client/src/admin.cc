@@ -153,4 +153,20 @@ Result<ArrivalsPage> Admin::Arrivals(std::string_view queue, int64_t from_us, in
   });
 }
 
+Status Admin::ReloadRouting(std::chrono::milliseconds timeout) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&]() -> Status {
+    auto answer = connection()->Call(internal::ReloadRoutingCall{}, timeout);
+    if (!answer.ok()) {
+      return answer.error();
+    }
+    if (!std::holds_alternative<internal::RoutingReloadedAnswer>(answer->body)) {
+      return Error{ErrorCode::kInternal, "the broker answered ReloadRouting with a page"};
+    }
+    return Status::Ok();
+  });
+}
+
 }  // namespace switchboard::client

@@ -40,6 +40,8 @@ void EncodeAdminRequest(protocol::FrameBuilder& b, uint64_t request_id,
           auto body = wire::CreateArrivalsRequest(fbb, request_id, queue, r.from_us, r.to_us,
                                                   cursor, r.limit);
           b.Add(0, wire::Body::ArrivalsRequest, body.Union());
+        } else if constexpr (std::is_same_v<T, ReloadRoutingCall>) {
+          b.Add(0, wire::Body::ReloadRouting, wire::CreateReloadRouting(fbb, request_id).Union());
         } else {
           static_assert(std::is_same_v<T, SessionsLookup>);
           auto tenant = OptionalString(fbb, r.tenant);
@@ -111,6 +113,9 @@ std::optional<AdminAnswer> AdminAnswerFromWire(const wire::Envelope& env) {
       }
     }
     return AdminAnswer{a->request_id(), std::move(page)};
+  }
+  if (const auto* r = env.body_as_RoutingReloaded()) {
+    return AdminAnswer{r->request_id(), RoutingReloadedAnswer{}};
   }
   return std::nullopt;
 }

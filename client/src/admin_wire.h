@@ -42,19 +42,26 @@ struct ArrivalsLookup {
   std::string cursor;
   uint32_t limit = 0;
 };
-using AdminRequest = std::variant<TranscriptLookup, SessionsLookup, QaLookup, ArrivalsLookup>;
+struct ReloadRoutingCall {};
+using AdminRequest =
+    std::variant<TranscriptLookup, SessionsLookup, QaLookup, ArrivalsLookup, ReloadRoutingCall>;
+
+// The broker's RoutingReloaded: the routing file was loaded.
+struct RoutingReloadedAnswer {
+  bool operator==(const RoutingReloadedAnswer&) const = default;
+};
 
 // The broker's answer to the admin request with `request_id`.
 struct AdminAnswer {
   uint64_t request_id = 0;
-  std::variant<Error, TranscriptPage, SessionsPage, ArrivalsPage> body;
+  std::variant<Error, TranscriptPage, SessionsPage, ArrivalsPage, RoutingReloadedAnswer> body;
 };
 
 // Appends one envelope with seq 0 to `b`.
 void EncodeAdminRequest(protocol::FrameBuilder& b, uint64_t request_id,
                         const AdminRequest& request);
-// The answer in `env` (TranscriptPage, SessionsPage or ArrivalsPage); nullopt for other
-// bodies.
+// The answer in `env` (TranscriptPage, SessionsPage, ArrivalsPage or RoutingReloaded);
+// nullopt for other bodies.
 std::optional<AdminAnswer> AdminAnswerFromWire(const wire::Envelope& env);
 
 }  // namespace switchboard::client::internal

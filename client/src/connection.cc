@@ -161,6 +161,18 @@ void Connection::SignInAgain(TimePoint now, const std::string& reason) {
 
 // --- The public operations ---
 
+void Connection::SetHelloProfile(const WorkerProfile& profile) {
+  HelloFields& h = config_.hello;
+  h.group = profile.group;
+  h.skills = profile.skills;
+  h.capacity = profile.capacity;
+  h.tier = profile.tier;
+  h.outsourced = profile.outsourced;
+  h.budget = profile.budget;
+  h.costs = profile.costs;
+  h.attributes = profile.attributes;
+}
+
 Result<uint64_t> Connection::Send(Request request) {
   if (pending_.size() >= config_.window) {
     return Error{ErrorCode::kWouldBlock,
@@ -173,45 +185,8 @@ Result<uint64_t> Connection::Send(Request request) {
                      " unacknowledged messages now (it is behind); Poll until an Acked event "
                      "grants more, then retry"};
   }
-  // Checks that apply to every kind, then per kind.
-  const std::string* text = nullptr;
-  if (const auto* m = std::get_if<CustomerMessage>(&request)) {
-    if (m->tenant.empty() || m->customer_id.empty()) {
-      return Error{ErrorCode::kInvalidArgument,
-                   "a CustomerMessage needs a tenant and a customer_id"};
-    }
-    if (static_cast<int>(m->channel) > static_cast<int>(Channel::kProactive)) {
-      return Error{ErrorCode::kInvalidArgument,
-                   "unknown channel " + std::to_string(static_cast<int>(m->channel))};
-    }
-    text = &m->text;
-  } else {
-    uint64_t session_id = std::visit(
-        [](const auto& r) -> uint64_t {
-          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, CustomerMessage>) {
-            return 0;
-          } else {
-            return r.session_id;
-          }
-        },
-        request);
-    if (session_id == 0) {
-      return Error{ErrorCode::kInvalidArgument, "session id 0 names no session"};
-    }
-    if (const auto* r = std::get_if<ReplyRequest>(&request)) {
-      text = &r->text;
-    }
-    if (const auto* c = std::get_if<CloseRequest>(&request)) {
-      if (static_cast<int>(c->disposition) > static_cast<int>(Disposition::kAbandoned)) {
-        return Error{ErrorCode::kInvalidArgument,
-                     "unknown disposition " + std::to_string(static_cast<int>(c->disposition))};
-      }
-    }
-  }
-  if (text != nullptr && text->size() > broker_.max_text_bytes) {
-    return Error{ErrorCode::kPayloadTooLarge, "a text of " + std::to_string(text->size()) +
-                                                  " bytes is over the broker's " + "limit of " +
-                                                  std::to_string(broker_.max_text_bytes)};
+  if (Status st = CheckRequest(request, broker_.max_text_bytes); !st.ok()) {
+    return st.error();
   }
   const size_t bytes = EstimateBytes(request);
   if (bytes + kFrameOverheadBytes + kPerEnvelopeOverheadBytes * 2 > max_frame_bytes()) {
@@ -380,9 +355,30 @@ void Connection::HandleFrame(std::span<const std::byte> bytes, TimePoint now) {
           events_.push_back(FromWire(*b, env->seq()));
         }
         break;
+      case wire::Body::OfferWithdrawn:
+        if (const auto* b = env->body_as_OfferWithdrawn()) {
+          events_.push_back(FromWire(*b));
+        }
+        break;
+      case wire::Body::PresenceChanged:
+        if (const auto* b = env->body_as_PresenceChanged()) {
+          events_.push_back(FromWire(*b));
+        }
+        break;
+      case wire::Body::Position:
+        if (const auto* b = env->body_as_Position()) {
+          events_.push_back(FromWire(*b));
+        }
+        break;
+      case wire::Body::Overflowed:
+        if (const auto* b = env->body_as_Overflowed()) {
+          events_.push_back(FromWire(*b));
+        }
+        break;
       case wire::Body::TranscriptPage:
       case wire::Body::SessionsPage:
       case wire::Body::ArrivalsPage:
+      case wire::Body::RoutingReloaded:
         if (auto answer = AdminAnswerFromWire(*env)) {
           KeepAdminAnswer(std::move(*answer));  // for Call (connection_admin.cc)
         }

@@ -70,6 +70,9 @@ class Connection {
   // first. Fails with kTimeout, or with the broker's Error for the request.
   Result<AdminAnswer> Call(const AdminRequest& request, Millis timeout);
 
+  // A worker's new profile, for the Hello of every later sign-in.
+  void SetHelloProfile(const WorkerProfile& profile);
+
   const std::string& client_id() const { return config_.hello.client_id; }
   uint64_t epoch() const { return epoch_; }
   uint64_t last_seq() const { return last_seq_; }

@@ -179,8 +179,46 @@ std::optional<Disposition> ParseDisposition(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view PresenceName(Presence presence) {
+  switch (presence) {
+    case Presence::kAvailable:
+      return "available";
+    case Presence::kAway:
+      return "away";
+  }
+  return "unknown";
+}
+
+std::string_view WithdrawReasonName(WithdrawReason reason) {
+  switch (reason) {
+    case WithdrawReason::kTakenByAnother:
+      return "taken_by_another";
+    case WithdrawReason::kContactLeft:
+      return "contact_left";
+    case WithdrawReason::kExpired:
+      return "expired";
+  }
+  return "unknown";
+}
+
 std::string_view RequestKindName(RequestKind kind) {
   switch (kind) {
+    case RequestKind::kUpdateProfile:
+      return "AgentUpdate";
+    case RequestKind::kPresence:
+      return "Presence";
+    case RequestKind::kReady:
+      return "Ready";
+    case RequestKind::kTransfer:
+      return "Transfer";
+    case RequestKind::kEscalate:
+      return "Escalate";
+    case RequestKind::kHandoff:
+      return "Handoff";
+    case RequestKind::kCustomerLeft:
+      return "CustomerLeft";
+    case RequestKind::kPositionRequest:
+      return "PositionRequest";
     case RequestKind::kNone:
       return "None";
     case RequestKind::kCustomerMessage:
@@ -193,6 +231,10 @@ std::string_view RequestKindName(RequestKind kind) {
       return "Reply";
     case RequestKind::kClose:
       return "Close";
+    case RequestKind::kRating:
+      return "Rating";
+    case RequestKind::kOrder:
+      return "OrderReported";
   }
   return "Unknown";
 }

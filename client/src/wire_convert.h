@@ -27,6 +27,11 @@ struct HelloFields {
   std::string group;                      // worker
   std::vector<Skill> skills;              // worker
   std::vector<ChannelCapacity> capacity;  // worker
+  uint8_t tier = 0;                       // worker: the rest of its profile (tier 0 = 1)
+  bool outsourced = false;
+  uint32_t budget = 0;
+  std::vector<ChannelCost> costs;
+  std::vector<Attribute> attributes;
 };
 
 // The messages a client numbers with a seq and keeps until acknowledged.
@@ -47,8 +52,65 @@ struct CloseRequest {
   uint64_t session_id = 0;
   Disposition disposition = Disposition::kResolved;
 };
-using Request =
-    std::variant<CustomerMessage, AcceptRequest, RejectRequest, ReplyRequest, CloseRequest>;
+struct RatingRequest {
+  uint64_t session_id = 0;
+  int rating = 0;
+};
+struct OrderRequest {
+  std::string tenant;
+  std::string order_id;
+  uint32_t count = 1;
+  int64_t at_us = 0;
+};
+struct ProfileRequest {
+  WorkerProfile profile;
+};
+struct PresenceRequest {
+  Presence presence = Presence::kAvailable;
+};
+struct ReadyRequest {
+  uint64_t session_id = 0;  // 0: every wrap-up
+};
+struct TransferRequest {
+  uint64_t session_id = 0;
+  std::string to_queue;
+  std::string to_agent;
+  std::string note;
+};
+struct EscalateRequest {
+  uint64_t session_id = 0;
+  std::string note;
+};
+struct HandoffRequest {
+  uint64_t session_id = 0;
+  std::string to_queue;
+  std::string intent;
+  std::string summary;
+};
+struct CustomerLeftRequest {
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+};
+struct PositionQuery {
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+};
+using Request = std::variant<CustomerMessage, AcceptRequest, RejectRequest, ReplyRequest,
+                             CloseRequest, RatingRequest, OrderRequest, ProfileRequest,
+                             PresenceRequest, ReadyRequest, TransferRequest, EscalateRequest,
+                             HandoffRequest, CustomerLeftRequest, PositionQuery>;
+
+// Checks `request` before it is numbered: kInvalidArgument for a missing or malformed field
+// (also a rating outside 1 to 5, an order report without a tenant or with count 0),
+// kPayloadTooLarge for a text, note or summary over `max_text_bytes`.
+Status CheckRequest(const Request& request, uint32_t max_text_bytes);
+// Checks the routing fields of a profile (also those of a Hello): kInvalidArgument.
+Status CheckProfile(uint8_t tier, const std::vector<Skill>& skills,
+                    const std::vector<ChannelCapacity>& capacity,
+                    const std::vector<ChannelCost>& costs,
+                    const std::vector<Attribute>& attributes);
 
 // Fills the description of `request` into an ErrorEvent that answers it.
 void Describe(const Request& request, ErrorEvent& event);
@@ -76,6 +138,10 @@ ContactAttributes FromWire(const wire::ContactAttributes* attributes);
 Offer FromWire(const wire::Offer& offer);
 Delivery FromWire(const wire::Deliver& deliver, uint64_t delivery_id);
 SessionClosed FromWire(const wire::Close& close, uint64_t delivery_id);
+OfferWithdrawn FromWire(const wire::OfferWithdrawn& withdrawn);
+PresenceChanged FromWire(const wire::PresenceChanged& changed);
+Position FromWire(const wire::Position& position);
+Overflowed FromWire(const wire::Overflowed& overflowed);
 Error FromWire(const wire::Error& error);
 
 }  // namespace switchboard::client::internal

@@ -17,16 +17,10 @@ Result<Worker> Worker::Connect(std::string_view endpoint, WorkerOptions options)
     if (options.agent_id.empty()) {
       return Error{ErrorCode::kInvalidArgument, "WorkerOptions.agent_id is required"};
     }
-    for (const Skill& s : options.skills) {
-      if (s.name.empty()) {
-        return Error{ErrorCode::kInvalidArgument, "a skill needs a name"};
-      }
-    }
-    for (const ChannelCapacity& c : options.capacity) {
-      if (static_cast<int>(c.channel) > static_cast<int>(Channel::kProactive)) {
-        return Error{ErrorCode::kInvalidArgument,
-                     "unknown channel " + std::to_string(static_cast<int>(c.channel))};
-      }
+    if (Status st = internal::CheckProfile(options.tier, options.skills, options.capacity,
+                                           options.costs, options.attributes);
+        !st.ok()) {
+      return st.error();
     }
     internal::ConnectionConfig config;
     config.endpoint = std::string(endpoint);
@@ -35,6 +29,11 @@ Result<Worker> Worker::Connect(std::string_view endpoint, WorkerOptions options)
     config.hello.group = std::move(options.group);
     config.hello.skills = std::move(options.skills);
     config.hello.capacity = std::move(options.capacity);
+    config.hello.tier = options.tier;
+    config.hello.outsourced = options.outsourced;
+    config.hello.budget = options.budget;
+    config.hello.costs = std::move(options.costs);
+    config.hello.attributes = std::move(options.attributes);
     config.heartbeat = options.heartbeat;
     config.window = options.window;
     config.connect_timeout = options.connect_timeout;
@@ -80,6 +79,64 @@ Result<uint64_t> Worker::Close(uint64_t session_id, Disposition disposition) noe
     return internal::ClosedError();
   }
   return Guard([&] { return connection()->Send(internal::CloseRequest{session_id, disposition}); });
+}
+
+Result<uint64_t> Worker::UpdateProfile(const WorkerProfile& profile) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&]() -> Result<uint64_t> {
+    auto seq = connection()->Send(internal::ProfileRequest{profile});
+    if (seq.ok()) {
+      connection()->SetHelloProfile(profile);  // a reconnect signs in with it
+    }
+    return seq;
+  });
+}
+
+Result<uint64_t> Worker::SetPresence(Presence presence) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] { return connection()->Send(internal::PresenceRequest{presence}); });
+}
+
+Result<uint64_t> Worker::Ready(uint64_t session_id) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] { return connection()->Send(internal::ReadyRequest{session_id}); });
+}
+
+Result<uint64_t> Worker::Transfer(uint64_t session_id, std::string_view to_queue,
+                                  std::string_view to_agent, std::string_view note) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::TransferRequest{session_id, std::string(to_queue),
+                                                        std::string(to_agent), std::string(note)});
+  });
+}
+
+Result<uint64_t> Worker::Escalate(uint64_t session_id, std::string_view note) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::EscalateRequest{session_id, std::string(note)});
+  });
+}
+
+Result<uint64_t> Worker::Handoff(uint64_t session_id, std::string_view to_queue,
+                                 std::string_view intent, std::string_view summary) noexcept {
+  if (connection() == nullptr) {
+    return internal::ClosedError();
+  }
+  return Guard([&] {
+    return connection()->Send(internal::HandoffRequest{session_id, std::string(to_queue),
+                                                       std::string(intent), std::string(summary)});
+  });
 }
 
 }  // namespace switchboard::client

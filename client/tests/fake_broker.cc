@@ -203,4 +203,14 @@ Connected<Worker> ConnectWorker(FakeBroker& broker, WorkerOptions options,
   return ConnectClient<Worker>(broker, std::move(options), welcome);
 }
 
+Connected<Service> ConnectService(FakeBroker& broker, ServiceOptions options,
+                                  const WelcomeFields& welcome) {
+  return ConnectClient<Service>(broker, std::move(options), welcome);
+}
+
+Connected<Admin> ConnectAdmin(FakeBroker& broker, AdminOptions options,
+                              const WelcomeFields& welcome) {
+  return ConnectClient<Admin>(broker, std::move(options), welcome);
+}
+
 }  // namespace switchboard::client::testing

@@ -20,6 +20,8 @@
 
 #include "protocol/frame.h"
 #include "switchboard/client/adapter.h"
+#include "switchboard/client/admin.h"
+#include "switchboard/client/service.h"
 #include "switchboard/client/worker.h"
 #include "wire_generated.h"
 
@@ -131,5 +133,9 @@ Connected<Adapter> ConnectAdapter(FakeBroker& broker, AdapterOptions options,
                                   const WelcomeFields& welcome = {});
 Connected<Worker> ConnectWorker(FakeBroker& broker, WorkerOptions options,
                                 const WelcomeFields& welcome = {});
+Connected<Service> ConnectService(FakeBroker& broker, ServiceOptions options,
+                                  const WelcomeFields& welcome = {});
+Connected<Admin> ConnectAdmin(FakeBroker& broker, AdminOptions options,
+                              const WelcomeFields& welcome = {});
 
 }  // namespace switchboard::client::testing

@@ -7,7 +7,6 @@
 namespace switchboard::core {
 namespace {
 
-
 uint32_t ToMillis(Micros d) { return d <= 0 ? 0 : static_cast<uint32_t>(d / kMillis); }
 
 }  // namespace
@@ -18,6 +17,7 @@ routing::RoutingConfig BrokerCore::RoutingOf(const CoreConfig& config) {
   }
   routing::RoutingConfig r = routing::RoutingConfig::Default();
   r.default_queue = config.default_queue;
+  r.short_abandon = config.short_abandon;
   for (routing::QueueConfig& q : r.queues) {
     q.name = config.default_queue;
     q.offer_timeout = config.offer_timeout;
@@ -29,31 +29,54 @@ routing::RoutingConfig BrokerCore::RoutingOf(const CoreConfig& config) {
 BrokerCore::BrokerCore(CoreConfig config)
     : config_(std::move(config)), routing_(RoutingOf(config_)) {}
 
-routing::AgentInfo BrokerCore::AgentOf(const HelloIn& hello) {
+// Capacity: with no budget and no costs in the profile (the walking skeleton's Hello), the
+// capacity is sessions per channel: each session costs 1 of a budget that is the sum of the
+// channels' counts, capped per channel; a channel not named is not served (its cost is over
+// the budget), and no capacity at all is one IM session. With a budget or costs, the budget
+// (0: the routing file's default) is shared by the channels at their costs (the routing
+// file's channel_cost, overridden per agent), and `capacity` is a hard cap per channel.
+routing::AgentInfo BrokerCore::AgentOf(const std::string& agent_id, const std::string& group,
+                                       const std::vector<Skill>& skills,
+                                       const std::vector<std::pair<Channel, uint16_t>>& capacity,
+                                       const AgentProfileIn& profile) {
   routing::AgentInfo a;
-  a.id = hello.client_id;
-  a.group = hello.group;
-  for (const Skill& skill : hello.skills) {
+  a.id = agent_id;
+  a.group = group;
+  a.tier = profile.tier == 0 ? 1 : profile.tier;
+  a.outsourced = profile.outsourced;
+  for (const auto& [key, value] : profile.attributes) {
+    if (key == "bot") {
+      a.bot = value == "1" || value == "true";
+    }
+  }
+  for (const Skill& skill : skills) {
     a.skills.emplace_back(skill.name, skill.level);
   }
-  // Capacity as sessions per channel: each session costs 1 of a budget that is the sum of
-  // the channels' counts, capped per channel; a channel not named is not served (its cost
-  // is over the budget). No capacity at all: one IM session.
-  std::array<uint32_t, kChannelCount> sessions{};
-  if (hello.capacity.empty()) {
-    sessions[static_cast<size_t>(Channel::kIm)] = 1;
+  if (profile.budget == 0 && profile.costs.empty()) {
+    std::array<uint32_t, kChannelCount> sessions{};
+    if (capacity.empty()) {
+      sessions[static_cast<size_t>(Channel::kIm)] = 1;
+    }
+    for (const auto& [ch, n] : capacity) {
+      sessions[static_cast<size_t>(ch)] = n;
+    }
+    uint32_t total = 0;
+    for (uint32_t n : sessions) {
+      total += n;
+    }
+    a.budget = std::max<uint32_t>(total, 1);
+    for (size_t ch = 0; ch < kChannelCount; ++ch) {
+      a.cap[ch] = sessions[ch];
+      a.cost[ch] = sessions[ch] > 0 ? 1 : a.budget + 1;
+    }
+    return a;
   }
-  for (const auto& [ch, n] : hello.capacity) {
-    sessions[static_cast<size_t>(ch)] = n;
+  a.budget = profile.budget;
+  for (const ChannelCost& c : profile.costs) {
+    a.cost[static_cast<size_t>(c.channel)] = c.cost;
   }
-  uint32_t total = 0;
-  for (uint32_t n : sessions) {
-    total += n;
-  }
-  a.budget = std::max<uint32_t>(total, 1);
-  for (size_t ch = 0; ch < kChannelCount; ++ch) {
-    a.cap[ch] = sessions[ch];
-    a.cost[ch] = sessions[ch] > 0 ? 1 : a.budget + 1;
+  for (const auto& [ch, n] : capacity) {
+    a.cap[static_cast<size_t>(ch)] = n;
   }
   return a;
 }
@@ -78,6 +101,19 @@ routing::ContactInfo BrokerCore::ContactOf(const Session& s) const {
   set("intent", a.intent);
   c.attributes.Set("vip_level", static_cast<int64_t>(a.vip_level));
   return c;
+}
+
+std::string BrokerCore::GroupOf(const std::string& agent) const {
+  if (agent.empty()) {
+    return "";
+  }
+  std::optional<routing::AgentView> view = routing_.Agent(agent);
+  if (!view.has_value()) {
+    return "";
+  }
+  const routing::Value* group = view->attributes.Find("group");
+  const std::string* name = group == nullptr ? nullptr : std::get_if<std::string>(group);
+  return name == nullptr ? "" : *name;
 }
 BrokerCore::~BrokerCore() = default;
 
@@ -118,10 +154,10 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
       // Routed again by today's rules, then back to the queue it waited in if that still
       // exists (a reload may have changed the rules since).
       Result<routing::Placement> placed = routing_.Arrive(ContactOf(s), now);
-      if (placed.ok() && placed->queue != s.queue &&
-          routing_.config().FindQueue(s.queue) != nullptr) {
+      SB_CHECK(placed.ok());
+      if (placed->queue != s.queue && routing_.config().FindQueue(s.queue) != nullptr) {
         (void)routing_.TransferToQueue(s.id, s.queue, now);
-      } else if (placed.ok()) {
+      } else {
         s.queue = placed->queue;
       }
       Enqueue(s);
@@ -130,6 +166,11 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
       clients_[s.agent_id].disconnected_at = now;  // its grace starts with the restart
     }
     open_by_key_[Key(s.tenant, s.channel, s.customer_id)] = s.id;
+    // Their first customer message and unanswered messages are not known: observe no first
+    // response, and responses only to customer messages from now on.
+    SessionStats& stats = session_stats_[s.id];
+    stats.seen_customer = true;
+    stats.responded = true;
     const SessionId id = s.id;
     sessions_.emplace(id, std::move(s));
   }
@@ -240,6 +281,7 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   c.role = hello.role;
   c.connected = true;
   ++connected_;
+  ++connected_by_role_[static_cast<size_t>(c.role)];
   c.last_seen = now;
   c.disconnected_at = 0;
   c.channels = hello.channels;
@@ -249,7 +291,11 @@ Status BrokerCore::OnHello(const HelloIn& hello, TimePoint now) {
   }
   ResendOutbox(hello.client_id, c, now);
   if (hello.role == Role::kWorker) {
-    SB_CHECK(routing_.SignIn(AgentOf(hello), now).ok());
+    SB_CHECK(routing_
+                 .SignIn(AgentOf(hello.client_id, hello.group, hello.skills, hello.capacity,
+                                 hello.profile),
+                         now)
+                 .ok());
     ApplyRouting(now);
   }
   return Status::Ok();
@@ -263,6 +309,7 @@ void BrokerCore::OnDisconnect(const std::string& client_id, TimePoint now) {
   Client& c = it->second;
   c.connected = false;
   --connected_;
+  --connected_by_role_[static_cast<size_t>(c.role)];
   c.disconnected_at = now;
   if (c.role != Role::kWorker) {
     return;
@@ -371,6 +418,10 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
   Enqueue(s);
   auto [it, inserted] = sessions_.emplace(s.id, std::move(s));
   SB_CHECK(inserted);
+  OnContactOpened(it->second, now);
+  for (ContactEvent& e : routing_.TakeEvents()) {  // its kQueued, after kOpened
+    out_.events.push_back(std::move(e));
+  }
   return &it->second;
 }
 
@@ -461,6 +512,16 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     s.adapter_id = client_id;  // replies go to the adapter that last carried the customer
     MarkDirty(s);
   }
+  Emit(ContactEvent::Kind::kCustomerMessage, s);
+  SessionStats& stats = session_stats_[s.id];
+  if (!stats.seen_customer) {
+    stats.seen_customer = true;
+    stats.first_customer_at = now;
+  }
+  if (!stats.pending) {
+    stats.pending = true;
+    stats.unanswered_since = now;
+  }
   const TranscriptEntry& e = Append(s, Party::kCustomer, "", msg.text, now);
   if (s.state == SessionState::kActive) {
     Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
@@ -494,7 +555,7 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
   s.state = SessionState::kActive;
   s.agent_id = client_id;
   s.answered_at = now;
-  MarkDirty(s);
+  MarkDirty(s);  // kAnswered comes from the routing engine (ApplyRouting)
   // The agent receives the whole conversation so far.
   auto waiting = waiting_entries_.find(session);
   if (waiting != waiting_entries_.end()) {
@@ -523,7 +584,7 @@ Status BrokerCore::OnReject(const std::string& client_id, uint64_t seq, SessionI
                 "offer " + std::to_string(attempt) + " of session " + std::to_string(session) +
                     " is not open for this agent (expired, withdrawn or answered)");
   }
-  ApplyRouting(now);  // the next candidate, if any
+  ApplyRouting(now);  // the next candidate, if any (kOfferMissed comes from the engine)
   return Status::Ok();
 }
 
@@ -557,6 +618,18 @@ Status BrokerCore::OnAgentMessage(const std::string& client_id, uint64_t seq, Se
   if (Status st = OwnedSession(sessions_, client_id, session, &s); !st.ok()) {
     return Fail(client_id, seq, st.code(), st.message());
   }
+  Emit(ContactEvent::Kind::kAgentMessage, *s);
+  SessionStats& stats = session_stats_[s->id];
+  if (stats.seen_customer && !stats.responded) {
+    stats.responded = true;
+    Emit(ContactEvent::Kind::kFirstResponse, *s).wait =
+        std::max<Micros>(now - stats.first_customer_at, 0);
+  }
+  if (stats.pending) {
+    stats.pending = false;
+    Emit(ContactEvent::Kind::kResponse, *s).wait =
+        std::max<Micros>(now - stats.unanswered_since, 0);
+  }
   const TranscriptEntry& e = Append(*s, Party::kAgent, client_id, text, now);
   Delivery d = MakeDelivery(*s, Delivery::Kind::kMessage);
   d.entry = e;
@@ -580,30 +653,29 @@ Status BrokerCore::OnClose(const std::string& client_id, uint64_t seq, SessionId
 }
 
 void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now) {
-  SB_CHECK(s.state == SessionState::kActive);
-  const Micros handled = std::max<Micros>(now - s.answered_at, 0);
-  mean_handle_time_ =
-      mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
-  SB_CHECK(routing_.Close(s.id, now).ok());  // capacity frees; wrap-up starts
-  Finish(s, disposition, now);
-}
-
-void BrokerCore::EndWaiting(Session& s, Disposition disposition, TimePoint now) {
-  SB_CHECK(s.state == SessionState::kQueued);
-  Dequeue(s);
-  auto waiting = waiting_entries_.find(s.id);
-  if (waiting != waiting_entries_.end()) {
-    waiting_count_ -= waiting->second.size();
-    waiting_entries_.erase(waiting);
+  SB_CHECK(s.state == SessionState::kActive || s.state == SessionState::kQueued);
+  Micros handled = 0;  // accept -> close; 0 for a session never answered
+  if (s.state == SessionState::kActive) {
+    handled = std::max<Micros>(now - s.answered_at, 0);
+    mean_handle_time_ = mean_handle_time_ == 0 ? handled : (mean_handle_time_ * 9 + handled) / 10;
+  } else {
+    Dequeue(s);
+    if (auto waiting = waiting_entries_.find(s.id); waiting != waiting_entries_.end()) {
+      waiting_count_ -= waiting->second.size();
+      waiting_entries_.erase(waiting);
+    }
   }
-  Finish(s, disposition, now);
-}
-
-// Closes the session in the store and tells its adapter; `s` is gone afterwards.
-void BrokerCore::Finish(Session& s, Disposition disposition, TimePoint now) {
   s.state = SessionState::kClosed;
   s.disposition = disposition;
   s.closed_at = now;
+  // Every close counts; only an answered session has an agent and a handle time.
+  ContactEvent& closed = Emit(ContactEvent::Kind::kClosed, s);
+  closed.handle = handled;
+  closed.disposition = disposition;
+  RememberClose(s, now);
+  if (!s.agent_id.empty()) {
+    SB_CHECK(routing_.Close(s.id, now).ok());  // capacity frees; the wrap-up starts
+  }
   Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
   d.disposition = disposition;
   Deliver(s.adapter_id, std::move(d), now);
@@ -612,6 +684,217 @@ void BrokerCore::Finish(Session& s, Disposition disposition, TimePoint now) {
   const SessionId id = s.id;
   out_.mutations.sessions.push_back(std::move(s));
   sessions_.erase(id);
+}
+
+// --- Routing ---
+
+Session* BrokerCore::Held(const std::string& client_id, uint64_t seq, SessionId id,
+                          Status* error) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) {
+    *error = Fail(client_id, seq, Code::kUnknownSession,
+                  "session " + std::to_string(id) + " is not open");
+    return nullptr;
+  }
+  if (it->second.state != SessionState::kActive || it->second.agent_id != client_id) {
+    *error = Fail(client_id, seq, Code::kNotSessionOwner,
+                  "session " + std::to_string(id) + " is not held by agent '" + client_id + "'");
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void BrokerCore::BackToWaiting(Session& s, TimePoint now) {
+  SB_CHECK(s.state == SessionState::kActive);
+  if (auto holder = clients_.find(s.agent_id); holder != clients_.end()) {
+    auto& outbox = holder->second.outbox;
+    for (auto d = outbox.begin(); d != outbox.end();) {
+      if (d->second.session_id == s.id) {
+        out_.mutations.delivered.push_back(d->first);
+        --outbox_size_;
+        d = outbox.erase(d);
+      } else {
+        ++d;
+      }
+    }
+  }
+  s.state = SessionState::kQueued;
+  s.agent_id.clear();
+  s.answered_at = 0;
+  s.enqueued_at = now;
+  MarkDirty(s);
+  Enqueue(s);
+  out_.load_transcripts.push_back(s.id);
+}
+
+Status BrokerCore::OnAgentUpdate(const std::string& client_id, uint64_t seq,
+                                 const AgentUpdateIn& update, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  // Sessions held stay, even above a lowered capacity (no offers until back under).
+  Status st = routing_.UpdateAgent(
+      AgentOf(client_id, update.group, update.skills, update.capacity, update.profile), now);
+  if (!st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  ApplyRouting(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnCustomerLeft(const std::string& client_id, uint64_t seq,
+                                  const CustomerLeftIn& left, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+    return error;
+  }
+  auto id = FindOpenSession(left.tenant, left.channel, left.customer_id);
+  if (!id) {
+    return Fail(client_id, seq, Code::kUnknownSession,
+                "customer '" + left.customer_id + "' of tenant '" + left.tenant +
+                    "' has no open session on channel '" + std::string(ChannelName(left.channel)) +
+                    "'");
+  }
+  Session& s = sessions_.at(*id);
+  if (s.state == SessionState::kQueued) {
+    // Left before an answer: an abandon (short under the routing's short_abandon); an agent
+    // it was offered to is told the offer is withdrawn.
+    SB_CHECK(routing_.Abandon(s.id, now).ok());
+    ApplyRouting(now);  // kAbandoned before kClosed; a pending offer is withdrawn
+  } else {
+    // The agent is told; the Closed delivery to the adapter follows in CloseSession.
+    Delivery d = MakeDelivery(s, Delivery::Kind::kClosed);
+    d.disposition = Disposition::kAbandoned;
+    Deliver(s.agent_id, std::move(d), now);
+  }
+  s.adapter_id = client_id;
+  CloseSession(s, Disposition::kAbandoned, now);
+  ApplyRouting(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnPositionRequest(const std::string& client_id, uint64_t seq,
+                                     const PositionRequestIn& request, TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+    return error;
+  }
+  auto id = FindOpenSession(request.tenant, request.channel, request.customer_id);
+  if (!id) {
+    return Fail(client_id, seq, Code::kUnknownSession,
+                "customer '" + request.customer_id + "' of tenant '" + request.tenant +
+                    "' has no open session on channel '" +
+                    std::string(ChannelName(request.channel)) + "'");
+  }
+  const Session& s = sessions_.at(*id);
+  if (s.state == SessionState::kQueued && routing_.PositionRequest(s.id, now).ok()) {
+    ApplyRouting(now);  // the engine's PositionUpdate becomes the answer
+    return Status::Ok();
+  }
+  PositionOut p;  // answered: position 0
+  p.session_id = s.id;
+  p.tenant = s.tenant;
+  p.channel = s.channel;
+  p.customer_id = s.customer_id;
+  out_.outgoing.push_back({client_id, std::move(p)});
+  return Status::Ok();
+}
+
+Status BrokerCore::OnPresence(const std::string& client_id, uint64_t seq, const PresenceIn& in,
+                              TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  const routing::Presence presence = in.state == PresenceState::kAway
+                                         ? routing::Presence::kAway
+                                         : routing::Presence::kAvailable;
+  if (Status st = routing_.SetPresence(client_id, presence, now); !st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  ApplyRouting(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnReady(const std::string& client_id, uint64_t seq, const ReadyIn&,
+                           TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  if (Status st = routing_.Ready(client_id, now); !st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  ApplyRouting(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnTransfer(const std::string& client_id, uint64_t seq, const TransferIn& in,
+                              TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  Session* s = Held(client_id, seq, in.session_id, &error);
+  if (s == nullptr) {
+    return error;
+  }
+  Status st = in.to_agent.empty() ? routing_.TransferToQueue(s->id, in.to_queue, now)
+                                  : routing_.TransferToAgent(s->id, in.to_agent, now);
+  if (!st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  if (!in.to_agent.empty()) {
+    // It waits for that agent only (direct transfer); its queue stays.
+  } else {
+    s->queue = in.to_queue;
+  }
+  BackToWaiting(*s, now);
+  ApplyRouting(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnEscalate(const std::string& client_id, uint64_t seq, const EscalateIn& in,
+                              TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  Session* s = Held(client_id, seq, in.session_id, &error);
+  if (s == nullptr) {
+    return error;
+  }
+  if (Status st = routing_.Escalate(s->id, now); !st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  BackToWaiting(*s, now);  // a follow-up task for tier 2, open until a tier-2 agent closes it
+  ApplyRouting(now);
+  return Status::Ok();
+}
+
+Status BrokerCore::OnHandoff(const std::string& client_id, uint64_t seq, const HandoffIn& in,
+                             TimePoint now) {
+  Status error;
+  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
+    return error;
+  }
+  Session* s = Held(client_id, seq, in.session_id, &error);
+  if (s == nullptr) {
+    return error;
+  }
+  if (Status st = routing_.Handoff(s->id, in.to_queue, in.intent, in.summary, now); !st.ok()) {
+    return Fail(client_id, seq, st.code(), st.message());
+  }
+  if (!in.intent.empty()) {
+    s->attributes.intent = in.intent;
+  }
+  if (!in.to_queue.empty()) {
+    s->queue = in.to_queue;
+  }
+  BackToWaiting(*s, now);  // the human gets the whole transcript, the bot's part included
+  ApplyRouting(now);
+  return Status::Ok();
 }
 
 void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
@@ -651,7 +934,7 @@ void BrokerCore::ApplyRouting(TimePoint now) {
       }
       Session& s = it->second;
       if (s.queue != offer->queue) {
-        s.queue = offer->queue;  // it moved on (a step spilled, an overflow, a transfer)
+        s.queue = offer->queue;  // it moved on (an overflow to another queue)
         MarkDirty(s);
       }
       OfferOut o;
@@ -664,24 +947,71 @@ void BrokerCore::ApplyRouting(TimePoint now) {
       o.attributes = s.attributes;
       o.timeout_ms = ToMillis(offer->timeout);
       o.waited_ms = ToMillis(offer->waited);
+      if (std::optional<routing::ContactView> view = routing_.Contact(s.id)) {
+        o.priority = view->priority;
+        o.follow_up = view->follow_up;
+        o.summary = view->summary;
+      }
       out_.outgoing.push_back({offer->agent, std::move(o)});
+    } else if (auto* gone = std::get_if<routing::OfferWithdrawn>(&action)) {
+      if (IsConnected(gone->agent)) {
+        // Gone from the engine: the customer left; answered: another agent took it.
+        std::optional<routing::ContactView> view = routing_.Contact(gone->contact);
+        const WithdrawReason reason = !view.has_value() ? WithdrawReason::kContactLeft
+                                      : view->state == routing::ContactState::kActive
+                                          ? WithdrawReason::kTakenByAnother
+                                          : WithdrawReason::kExpired;
+        out_.outgoing.push_back(
+            {gone->agent, OfferWithdrawnOut{gone->contact, gone->attempt, reason}});
+      }
     } else if (auto* over = std::get_if<routing::Overflowed>(&action)) {
       auto it = sessions_.find(over->contact);
       if (it == sessions_.end()) {
         continue;
       }
       Session& s = it->second;
+      OverflowedOut o;
+      o.session_id = s.id;
+      o.tenant = s.tenant;
+      o.channel = s.channel;
+      o.customer_id = s.customer_id;
+      o.to_queue = over->queue;
+      o.leave_message = over->leave_message;
+      o.reason = "waited past the maximum wait of queue '" + over->from_queue + "'";
+      out_.outgoing.push_back({s.adapter_id, std::move(o)});
       if (over->leave_message) {
-        // Past the queue's maximum wait with no fallback queue: the contact ends unanswered
-        // and the adapter is told (it offers the customer to leave a message).
-        EndWaiting(s, Disposition::kUnresolved, now);
+        // No agent in time and no fallback queue: the contact ends unanswered; the adapter
+        // offers the customer to leave a message.
+        CloseSession(s, Disposition::kUnresolved, now);
       } else if (s.queue != over->queue) {
         s.queue = over->queue;
         MarkDirty(s);
       }
+    } else if (auto* pos = std::get_if<routing::PositionUpdate>(&action)) {
+      auto it = sessions_.find(pos->contact);
+      if (it == sessions_.end()) {
+        continue;
+      }
+      const Session& s = it->second;
+      PositionOut p;
+      p.session_id = s.id;
+      p.tenant = s.tenant;
+      p.channel = s.channel;
+      p.customer_id = s.customer_id;
+      p.position = pos->position;
+      p.expected_wait_ms = ToMillis(pos->expected_wait);
+      out_.outgoing.push_back({s.adapter_id, std::move(p)});
+    } else if (auto* presence = std::get_if<routing::AgentPresence>(&action)) {
+      if (IsConnected(presence->agent)) {
+        PresenceChangedOut p;
+        p.state = presence->state == routing::AgentState::kAway ? PresenceState::kAway
+                                                                : PresenceState::kAvailable;
+        p.reason = presence->reason.empty()
+                       ? std::string(routing::AgentStateName(presence->state))
+                       : presence->reason;
+        out_.outgoing.push_back({presence->agent, std::move(p)});
+      }
     }
-    // OfferWithdrawn, PositionUpdate and AgentPresence have no message of their own yet: a
-    // withdrawn offer's accept is refused with StaleOffer.
   }
   for (ContactEvent& e : routing_.TakeEvents()) {
     out_.events.push_back(std::move(e));
@@ -742,6 +1072,7 @@ void BrokerCore::ResendOutbox(const std::string& client_id, Client& c, TimePoint
   for (const auto& [id, d] : c.outbox) {
     out_.outgoing.push_back({client_id, d});
   }
+  redeliveries_ += c.outbox.size();
   c.outbox_progress = now;
 }
 
@@ -758,27 +1089,11 @@ void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
     return;
   }
   std::sort(held.begin(), held.end());
-  Client& c = clients_[agent_id];
   for (SessionId id : held) {
     Session& s = sessions_.at(id);
     SB_CHECK(routing_.Requeue(id, now).ok());
-    // What the old agent was owed of this session is moot now.
-    for (auto d = c.outbox.begin(); d != c.outbox.end();) {
-      if (d->second.session_id == id) {
-        out_.mutations.delivered.push_back(d->first);
-        --outbox_size_;
-        d = c.outbox.erase(d);
-      } else {
-        ++d;
-      }
-    }
-    s.state = SessionState::kQueued;
-    s.agent_id.clear();
-    s.answered_at = 0;
-    s.enqueued_at = now;
-    MarkDirty(s);
-    Enqueue(s);
-    out_.load_transcripts.push_back(id);
+    BackToWaiting(s, now);
+    Emit(ContactEvent::Kind::kQueued, s);  // a new contact: back in a queue
   }
   ApplyRouting(now);
 }
@@ -825,12 +1140,221 @@ TurnOutput& BrokerCore::FinishTurn() {
   return out_;
 }
 
+// --- Ratings and orders ---
+
+Status BrokerCore::OnRating(const std::string& client_id, uint64_t seq, SessionId session,
+                            int rating, TimePoint now) {
+  (void)now;
+  Status error;
+  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+    return error;
+  }
+  if (rating < 1 || rating > 5) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "a rating is 1 to 5; got " + std::to_string(rating));
+  }
+  const std::string already = "session " + std::to_string(session) + " is already rated";
+  if (auto open = sessions_.find(session); open != sessions_.end()) {
+    SessionStats& stats = session_stats_[session];
+    if (stats.rated) {
+      return Fail(client_id, seq, Code::kBadRequest, already);
+    }
+    stats.rated = true;
+    Emit(ContactEvent::Kind::kRating, open->second).rating = static_cast<uint8_t>(rating);
+    return Status::Ok();
+  }
+  auto closed = rateable_.find(session);
+  if (closed == rateable_.end()) {
+    return Fail(client_id, seq, Code::kUnknownSession,
+                "session " + std::to_string(session) +
+                    " is not open and not among the recently closed sessions the broker "
+                    "remembers for ratings");
+  }
+  if (closed->second.rated) {
+    return Fail(client_id, seq, Code::kBadRequest, already);
+  }
+  closed->second.rated = true;
+  ContactEvent e = closed->second.base;
+  e.kind = ContactEvent::Kind::kRating;
+  e.rating = static_cast<uint8_t>(rating);
+  out_.events.push_back(std::move(e));
+  return Status::Ok();
+}
+
+Status BrokerCore::OnOrder(const std::string& client_id, uint64_t seq, const std::string& tenant,
+                           const std::string& order_id, uint32_t count, TimePoint now) {
+  (void)now;
+  Status error;
+  if (SignedIn(client_id, Role::kService, seq, &error) == nullptr) {
+    return error;
+  }
+  if (tenant.empty() || tenant.size() > config_.max_id_bytes ||
+      order_id.size() > config_.max_id_bytes) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "an order needs a tenant of 1 to " + std::to_string(config_.max_id_bytes) +
+                    " bytes, and an order_id of at most as many");
+  }
+  if (count == 0 || count > kMaxOrderCount) {
+    return Fail(client_id, seq, Code::kBadRequest,
+                "count must be 1 to " + std::to_string(kMaxOrderCount) + "; got " +
+                    std::to_string(count));
+  }
+  ContactEvent e;
+  e.kind = ContactEvent::Kind::kOrder;
+  e.labels.tenant = tenant;
+  e.count = count;
+  out_.events.push_back(std::move(e));
+  return Status::Ok();
+}
+
+// --- Contact events ---
+
+ContactEvent& BrokerCore::Emit(ContactEvent::Kind kind, const Session& s) {
+  switch (kind) {
+    case ContactEvent::Kind::kAnswered:
+    case ContactEvent::Kind::kOfferMissed:
+    case ContactEvent::Kind::kClosed:
+    case ContactEvent::Kind::kRating:
+      return Emit(kind, s, s.agent_id);
+    default: {
+      static const std::string kNoAgent;
+      return Emit(kind, s, kNoAgent);  // per-message events: no agent lookup
+    }
+  }
+}
+
+ContactEvent& BrokerCore::Emit(ContactEvent::Kind kind, const Session& s,
+                               const std::string& agent) {
+  ContactEvent& e = out_.events.emplace_back();
+  e.kind = kind;
+  e.labels.queue = s.queue;
+  e.labels.channel = s.channel;
+  e.labels.tenant = s.tenant;
+  e.labels.topic = s.attributes.topic;
+  if (!agent.empty()) {
+    e.agent = agent;
+    e.group = GroupOf(agent);
+  }
+  return e;
+}
+
+std::string BrokerCore::TopicKey(const std::string& tenant, const std::string& customer,
+                                 const std::string& topic) {
+  // Length-prefixed, like Key.
+  return std::to_string(tenant.size()) + ':' + tenant + std::to_string(customer.size()) + ':' +
+         customer + topic;
+}
+
+// A new session: it was opened and entered its queue; a re-contact if the customer's last
+// session on the topic closed within the FCR window.
+void BrokerCore::OnContactOpened(const Session& s, TimePoint now) {
+  Emit(ContactEvent::Kind::kOpened, s);  // kQueued comes from the routing engine
+  if (recent_closes_.empty()) {
+    return;
+  }
+  auto it = recent_closes_.find(TopicKey(s.tenant, s.customer_id, s.attributes.topic));
+  if (it == recent_closes_.end()) {
+    return;
+  }
+  if (now - it->second.closed_at <= config_.fcr_window) {
+    Emit(ContactEvent::Kind::kRecontact, s).disposition = it->second.disposition;
+  }
+  recent_closes_.erase(it);  // a close is spoiled at most once
+}
+
+// Remembers a close for re-contacts and ratings, and forgets the oldest past the bounds.
+void BrokerCore::RememberClose(const Session& s, TimePoint now) {
+  bool rated = false;
+  if (auto stats = session_stats_.find(s.id); stats != session_stats_.end()) {
+    rated = stats->second.rated;
+    session_stats_.erase(stats);
+  }
+  if (config_.rating_memory > 0) {
+    RateableClose& r = rateable_[s.id];
+    r.base.labels = {s.queue, s.channel, s.tenant, s.attributes.topic};
+    r.base.agent = s.agent_id;
+    r.base.group = GroupOf(s.agent_id);
+    r.rated = rated;
+    rateable_order_.push_back(s.id);
+    while (rateable_order_.size() > config_.rating_memory) {
+      rateable_.erase(rateable_order_.front());
+      rateable_order_.pop_front();
+    }
+  }
+  if (config_.fcr_memory > 0) {
+    std::string key = TopicKey(s.tenant, s.customer_id, s.attributes.topic);
+    const uint64_t generation = next_close_generation_++;
+    recent_closes_[key] = RecentClose{now, s.disposition, generation};
+    recent_close_order_.push_back(CloseOrder{generation, now, std::move(key)});
+    while (!recent_close_order_.empty() &&
+           (recent_close_order_.size() > config_.fcr_memory ||
+            now - recent_close_order_.front().closed_at > config_.fcr_window)) {
+      const CloseOrder& oldest = recent_close_order_.front();
+      auto it = recent_closes_.find(oldest.key);
+      if (it != recent_closes_.end() && it->second.generation == oldest.generation) {
+        recent_closes_.erase(it);
+      }
+      recent_close_order_.pop_front();
+    }
+  }
+}
+
 // --- Views ---
 
 size_t BrokerCore::queue_depth() const { return routing_.waiting(); }
 size_t BrokerCore::agents_signed_in() const { return routing_.signed_in(); }
 
+std::vector<BrokerCore::QueueView> BrokerCore::Queues(TimePoint now, bool oldest) const {
+  std::vector<QueueView> views;
+  std::map<std::string, size_t> index;
+  for (const routing::QueueConfig& q : routing_.config().queues) {
+    index[q.name] = views.size();
+    views.push_back(QueueView{q.name, routing_.waiting(q.name), 0});
+  }
+  if (oldest) {
+    for (const auto& [id, s] : sessions_) {
+      if (s.state != SessionState::kQueued) {
+        continue;
+      }
+      auto it = index.find(s.queue);
+      if (it != index.end()) {
+        QueueView& v = views[it->second];
+        v.oldest_wait = std::max(v.oldest_wait, now - s.enqueued_at);
+      }
+    }
+  }
+  return views;
+}
 
+std::map<std::string, BrokerCore::AgentCounts> BrokerCore::AgentsByGroup() const {
+  std::map<std::string, AgentCounts> groups;
+  for (const routing::AgentView& a : routing_.Agents()) {
+    const routing::Value* g = a.attributes.Find("group");
+    const std::string* name = g == nullptr ? nullptr : std::get_if<std::string>(g);
+    AgentCounts& c = groups[name == nullptr ? std::string() : *name];
+    if (!a.signed_in || a.presence == routing::Presence::kOffline) {
+      ++c.offline;
+      continue;
+    }
+    if (a.presence == routing::Presence::kAway) {
+      ++c.away;
+      if (a.used > 0) {
+        ++c.handling;
+      }
+      continue;
+    }
+    bool room = false;
+    for (size_t ch = 0; ch < kChannelCount; ++ch) {
+      room = room || (a.used + a.cost[ch] <= a.budget && (a.cap[ch] == 0 || a.count[ch] < a.cap[ch]));
+    }
+    room = room && a.presence == routing::Presence::kAvailable && !a.wrap_up;
+    ++(room ? c.available : c.busy);
+    if (a.used > 0) {
+      ++c.handling;
+    }
+  }
+  return groups;
+}
 
 const Session* BrokerCore::FindSession(SessionId id) const {
   auto it = sessions_.find(id);

@@ -12,7 +12,9 @@
 // Error for the client (so callers need not) and changes nothing else.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +29,7 @@
 #include "common/status.h"
 #include "core/events.h"
 #include "core/model.h"
+#include "core/requests.h"
 #include "core/routing/engine.h"
 
 namespace switchboard::core {
@@ -55,14 +58,21 @@ struct CoreConfig {
   size_t max_outbox = 1'000'000;
   // Longest tenant, customer id, client id or contact attribute accepted, in bytes.
   uint32_t max_id_bytes = 256;
+
+  // --- For the contact-centre metrics (docs/metrics.md). ---
+  // Abandons before this wait are short abandons.
+  Micros short_abandon = 5 * kSeconds;
+  // A new contact of the same tenant, customer id and topic within this time of a close is a
+  // re-contact (first-contact resolution).
+  Micros fcr_window = 48 * 3600 * kSeconds;
+  // Closes remembered for re-contacts; past it the oldest is forgotten.
+  size_t fcr_memory = 100000;
+  // Closed sessions remembered so that a Rating can still name them; past it the oldest is
+  // forgotten.
+  size_t rating_memory = 100000;
 };
 
 // --- What clients send, already decoded and checked for shape by the protocol layer. ---
-
-struct Skill {
-  std::string name;
-  uint8_t level = 1;
-};
 
 struct HelloIn {
   Role role = Role::kAdapter;
@@ -73,6 +83,7 @@ struct HelloIn {
   std::string group;
   std::vector<Skill> skills;
   std::vector<std::pair<Channel, uint16_t>> capacity;  // worker; empty: one IM session
+  AgentProfileIn profile;                              // worker: tier, budget, attributes...
 };
 
 struct CustomerMessageIn {
@@ -110,11 +121,47 @@ struct OfferOut {
   ContactAttributes attributes;
   uint32_t timeout_ms = 0;
   uint32_t waited_ms = 0;
+  int32_t priority = 0;
+  std::string transferred_from;  // agent or queue, for a transfer
+  std::string intent;
+  std::string summary;
+  bool follow_up = false;
+};
+// An offer the agent must no longer answer. Not acknowledged.
+struct OfferWithdrawnOut {
+  SessionId session_id = 0;
+  uint64_t attempt = 0;
+  WithdrawReason reason = WithdrawReason::kExpired;
+};
+struct PresenceChangedOut {
+  PresenceState state = PresenceState::kAvailable;
+  std::string reason;
+};
+// A contact's place in its queue, for its adapter. Not acknowledged.
+struct PositionOut {
+  SessionId session_id = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  uint32_t position = 0;  // 1: next; 0: not waiting (offered or answered)
+  uint32_t expected_wait_ms = 0;
+};
+// A contact left its queue for a fallback queue or leave-a-message. Not acknowledged.
+struct OverflowedOut {
+  SessionId session_id = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  std::string to_queue;
+  bool leave_message = false;
+  std::string reason;
 };
 
 struct Outgoing {
   std::string client_id;
-  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, Delivery> body;
+  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, Delivery, OfferWithdrawnOut,
+               PresenceChangedOut, PositionOut, OverflowedOut>
+      body;
 };
 
 struct TurnOutput {
@@ -176,6 +223,47 @@ class BrokerCore {
                         const std::string& text, TimePoint now);
   Status OnClose(const std::string& client_id, uint64_t seq, SessionId session,
                  Disposition disposition, TimePoint now);
+  // An adapter reports the customer's CSAT rating (1-5) of a session that is open or among
+  // the last config.rating_memory closed ones; one rating per session. Fails with
+  // kBadRequest (out of range, already rated), kUnknownSession, kWrongRole. Emits kRating.
+  Status OnRating(const std::string& client_id, uint64_t seq, SessionId session, int rating,
+                  TimePoint now);
+  // A service reports `count` orders of a tenant (contacts per order). Fails with
+  // kBadRequest (no tenant, count 0 or over kMaxOrderCount, ids too long), kWrongRole.
+  // Emits kOrder.
+  Status OnOrder(const std::string& client_id, uint64_t seq, const std::string& tenant,
+                 const std::string& order_id, uint32_t count, TimePoint now);
+  static constexpr uint32_t kMaxOrderCount = 1'000'000;
+
+  // --- Routing. Role checks as above (kWrongRole); fields were checked for shape by the
+  // protocol layer. ---
+
+  // A worker's new profile (group, skills, capacity, tier, budget, ...); its load and its
+  // sessions stay. More capacity may bring offers at once.
+  Status OnAgentUpdate(const std::string& client_id, uint64_t seq, const AgentUpdateIn& update,
+                       TimePoint now);
+  // The customer left. A waiting (or offered) contact leaves its queue and the session closes
+  // as abandoned (an open offer is withdrawn: OfferWithdrawn to its agent); an active session
+  // closes as abandoned and its agent is told with a Closed delivery. The adapter gets the
+  // Closed delivery of every close. kUnknownSession if the customer has no open session.
+  Status OnCustomerLeft(const std::string& client_id, uint64_t seq, const CustomerLeftIn& left,
+                        TimePoint now);
+  // Answers a Position to the adapter: the contact's place in its queue (0 once offered or
+  // answered) and the expected wait. kUnknownSession if the customer has no open session.
+  Status OnPositionRequest(const std::string& client_id, uint64_t seq,
+                           const PositionRequestIn& request, TimePoint now);
+  // Not supported by this core yet: each answers kBadRequest after the role check (the
+  // routing engine implements them).
+  Status OnPresence(const std::string& client_id, uint64_t seq, const PresenceIn& presence,
+                    TimePoint now);
+  Status OnReady(const std::string& client_id, uint64_t seq, const ReadyIn& ready, TimePoint now);
+  Status OnTransfer(const std::string& client_id, uint64_t seq, const TransferIn& transfer,
+                    TimePoint now);
+  Status OnEscalate(const std::string& client_id, uint64_t seq, const EscalateIn& escalate,
+                    TimePoint now);
+  Status OnHandoff(const std::string& client_id, uint64_t seq, const HandoffIn& handoff,
+                   TimePoint now);
+
   // A client acknowledges every delivery to it with id <= up_to.
   void OnDeliveryAck(const std::string& client_id, DeliveryId up_to);
   // Queues an error for a signed-in client for an envelope the engine could not decode; the
@@ -211,6 +299,11 @@ class BrokerCore {
   size_t sessions_open() const { return sessions_.size(); }
   size_t agents_signed_in() const;
   size_t clients_connected() const { return connected_; }
+  size_t clients_connected(Role role) const {
+    return connected_by_role_[static_cast<size_t>(role)];
+  }
+  // Deliveries sent again so far (after a Hello or the redelivery timeout).
+  uint64_t redeliveries() const { return redeliveries_; }
   // True while adapters get no credit because the outbox is over max_outbox.
   bool credit_withheld() const { return credit_withheld_; }
   size_t outbox_size() const { return outbox_size_; }
@@ -220,6 +313,24 @@ class BrokerCore {
   std::optional<SessionId> FindOpenSession(const std::string& tenant, Channel channel,
                                            const std::string& customer_id) const;
   bool IsConnected(const std::string& client_id) const;
+
+  // Queues with their waiting contacts: every queue that held a contact, and the default.
+  struct QueueView {
+    std::string queue;
+    size_t waiting = 0;
+    Micros oldest_wait = 0;  // the longest wait of its contacts; only if asked for
+  };
+  // With `oldest`, walks every waiting contact (use at most about once a second).
+  std::vector<QueueView> Queues(TimePoint now, bool oldest) const;
+  // Agents by group and state (docs/metrics.md, "Agents"). Walks every agent.
+  struct AgentCounts {
+    size_t available = 0;  // signed in, room on some channel
+    size_t busy = 0;       // signed in, at capacity
+    size_t away = 0;       // signed in, set away (by itself, or after missed offers)
+    size_t offline = 0;    // not signed in, still holding sessions (its grace)
+    size_t handling = 0;   // signed in with a session offered or held
+  };
+  std::map<std::string, AgentCounts> AgentsByGroup() const;
   // Earliest time OnTick has work to do (an offer expiring, a client to time out).
   TimePoint NextDeadline();
   const CoreConfig& config() const { return config_; }
@@ -246,16 +357,27 @@ class BrokerCore {
   Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
   void Enqueue(const Session& s);  // counts a waiting contact for its tenant
   void Dequeue(const Session& s);
-  // Carries out what the routing engine decided (offers, overflows, ...) and takes its
-  // contact events. Called at the end of every event that reached the engine.
+  // Carries out what the routing engine decided (offers, withdrawn offers, overflows,
+  // positions, presence) and takes its contact events. Called at the end of every event
+  // that reached the engine.
   void ApplyRouting(TimePoint now);
   routing::ContactInfo ContactOf(const Session& s) const;
-  static routing::AgentInfo AgentOf(const HelloIn& hello);
+  static routing::AgentInfo AgentOf(const std::string& agent_id, const std::string& group,
+                                    const std::vector<Skill>& skills,
+                                    const std::vector<std::pair<Channel, uint16_t>>& capacity,
+                                    const AgentProfileIn& profile);
+  static routing::RoutingConfig RoutingOf(const CoreConfig& config);
+  std::string GroupOf(const std::string& agent) const;
+  // Closes an open session; its adapter gets a Closed delivery. An active one also frees its
+  // agent's capacity (its wrap-up starts); a queued one leaves its queue. The routing engine
+  // must already have let go of a queued one (Abandon, or an overflow).
   void CloseSession(Session& s, Disposition disposition, TimePoint now);
-  // A contact that was never answered ends (abandoned, or overflowed to leave-a-message):
-  // its adapter is told with a Closed delivery.
-  void EndWaiting(Session& s, Disposition disposition, TimePoint now);
-  void Finish(Session& s, Disposition disposition, TimePoint now);
+  // An answered session leaves its agent and waits again (a transfer, an escalation, a
+  // hand-off, its worker gone past the grace): what the agent was still owed of it is
+  // dropped, and the next agent gets the whole transcript (read back from the store).
+  void BackToWaiting(Session& s, TimePoint now);
+  // Finds a session the worker holds, or queues the error and returns null.
+  Session* Held(const std::string& client_id, uint64_t seq, SessionId id, Status* error);
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
   void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
   uint32_t ExpectedWaitMs(uint32_t position) const;
@@ -265,7 +387,36 @@ class BrokerCore {
   void MarkDirty(const Session& s) { dirty_sessions_.insert(s.id); }
   static std::string Key(const std::string& tenant, Channel channel, const std::string& customer);
 
-  static routing::RoutingConfig RoutingOf(const CoreConfig& config);
+  // --- Contact events for the metrics. ---
+  // Appends an event with the session's labels and, for the kinds that name one (events.h),
+  // its agent: s.agent_id, or `agent`.
+  ContactEvent& Emit(ContactEvent::Kind kind, const Session& s);
+  ContactEvent& Emit(ContactEvent::Kind kind, const Session& s, const std::string& agent);
+  void OnContactOpened(const Session& s, TimePoint now);  // kOpened, kQueued, kRecontact
+  void RememberClose(const Session& s, TimePoint now);
+  static std::string TopicKey(const std::string& tenant, const std::string& customer,
+                              const std::string& topic);
+
+  // Per open session, in memory only: the response clocks, and whether it was rated.
+  struct SessionStats {
+    TimePoint first_customer_at = 0;  // valid with seen_customer
+    TimePoint unanswered_since = 0;   // valid with pending
+    bool seen_customer = false;       // a customer message arrived (or: recovered session)
+    bool pending = false;             // customer messages not yet answered by the agent
+    bool responded = false;           // the first response was observed (or is not wanted)
+    bool rated = false;
+  };
+  // A closed session a Rating may still name.
+  struct RateableClose {
+    ContactEvent base;  // labels, agent and group at the close
+    bool rated = false;
+  };
+  // A close remembered for re-contacts, by TopicKey.
+  struct RecentClose {
+    TimePoint closed_at = 0;
+    Disposition disposition = Disposition::kResolved;
+    uint64_t generation = 0;  // matches its entry in recent_close_order_
+  };
 
   CoreConfig config_;
   routing::RoutingEngine routing_;
@@ -283,6 +434,23 @@ class BrokerCore {
   bool draining_ = false;
   bool credit_withheld_ = false;
   Micros mean_handle_time_ = 0;  // moving average of accept -> close, for Busy estimates
+  std::array<size_t, 4> connected_by_role_{};  // connected clients by Role
+  uint64_t redeliveries_ = 0;
+
+  std::unordered_map<SessionId, SessionStats> session_stats_;  // open sessions only
+  std::unordered_map<SessionId, RateableClose> rateable_;
+  std::deque<SessionId> rateable_order_;  // oldest close first; bounded by rating_memory
+  std::unordered_map<std::string, RecentClose> recent_closes_;
+  // Every remembered close, oldest first; bounded by fcr_memory. An entry whose generation
+  // no longer matches recent_closes_ (replaced by a later close, or used by a re-contact)
+  // is stale and only waits its turn to be dropped.
+  struct CloseOrder {
+    uint64_t generation = 0;
+    TimePoint closed_at = 0;
+    std::string key;
+  };
+  std::deque<CloseOrder> recent_close_order_;
+  uint64_t next_close_generation_ = 1;
 
   std::unordered_set<SessionId> dirty_sessions_;
   std::set<std::string> dirty_marks_;

@@ -17,12 +17,20 @@
 //   kResponse      an agent's reply to customer messages still unanswered; `wait` from the
 //                  oldest of them.
 //   kCustomerMessage / kAgentMessage   one transcript entry (reply ratio).
-//   kClosed        closed by its agent; `handle` is accept -> close; `disposition`.
+//   kClosed        the session closed: by its agent, or the customer left (CustomerLeft,
+//                  disposition abandoned); `handle` is accept -> close; `disposition`. A
+//                  session closed before an answer has no agent and a `handle` of 0.
 //   kRecontact     a new contact of a customer who had a session closed on the same topic
 //                  within the first-contact-resolution window.
 //   kRating        a CSAT rating (1-5) the adapter reported.
 //   kOrder         a business service reported an order (contacts per order).
 //   kTransferred   moved to another queue or agent (the target counts a new kQueued).
+//   kOpened        a session opened (the "contacts" of contacts per order); its first
+//                  contact is a kQueued of the same turn.
+//
+// `agent` and `group` name the agent involved: the one who accepted (kAnswered), was offered
+// (kOfferMissed) or held the session (kClosed, kRating); empty otherwise (the per-message
+// events leave them out: the metrics do not break messages down by agent).
 //
 // Thread rules: plain data.
 #pragma once
@@ -60,16 +68,20 @@ struct ContactEvent {
     kRating,
     kOrder,
     kTransferred,
+    kOpened,
   };
 
   Kind kind = Kind::kQueued;
   ContactLabels labels;
   std::string group;       // the agent's group, where an agent is involved
+  std::string agent;       // the agent's id, where an agent is involved
   Micros wait = 0;         // kAnswered, kAbandoned, kOverflowed, kFirstResponse, kResponse
   Micros handle = 0;       // kClosed
-  Disposition disposition = Disposition::kResolved;  // kClosed
+  // kClosed: how it closed. kRecontact: how the earlier session on the topic closed.
+  Disposition disposition = Disposition::kResolved;
   bool short_abandon = false;                        // kAbandoned
   uint8_t rating = 0;                                // kRating: 1-5
+  uint32_t count = 0;                                // kOrder: orders reported (>= 1)
 
   bool operator==(const ContactEvent&) const = default;
 };

@@ -16,6 +16,8 @@ namespace {
 using protocol::Str;
 
 constexpr Micros kMaxPollWait = 100 * kMillis;
+// How often the metrics walk every waiting contact and every agent, and read RocksDB.
+constexpr Micros kSampleInterval = 1 * kSeconds;
 // Room for everything of an envelope but its text: ids (bounded by max_id_bytes), numbers,
 // the FlatBuffers tables, with margin.
 constexpr size_t kEnvelopeRoom = 4096;
@@ -45,6 +47,8 @@ Engine::Engine(EngineConfig config, store::Store& store, metrics::BrokerMetrics*
       metrics_(metrics),
       clock_(clock),
       core_(config_.core) {
+  limits_.max_id_bytes = config_.core.max_id_bytes;
+  limits_.max_text_bytes = config_.core.max_text_bytes;
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -128,7 +132,7 @@ void Engine::RequestRoutingReload() {
 
 Status Engine::ReloadRouting(TimePoint now) {
   if (!config_.load_routing) {
-    return Status(Code::kBadRequest, "this broker has no routing file (--routing-config)");
+    return Status(Code::kBadRequest, "this broker has no routing file");
   }
   Result<core::routing::RoutingConfig> loaded = config_.load_routing();
   if (!loaded.ok()) {
@@ -229,6 +233,9 @@ Status Engine::Run() {
     if (Status st = Commit(); !st.ok()) {
       return st;
     }
+    if (metrics_ != nullptr) {
+      metrics_->Record(core_.output().events);  // committed: count them (cleared below)
+    }
     pending_loads_.swap(core_.output().load_transcripts);
     SendOutput();
     if (frames > 0 && metrics_ != nullptr) {
@@ -316,6 +323,9 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
       Direct(peer, b);
       return;
     }
+    case wire::Body::ReloadRouting:
+      HandleReloadRouting(peer, client, env);
+      return;
     default:
       break;
   }
@@ -348,14 +358,7 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
         st = msg.status();
         break;
       }
-      const size_t before = core_.sessions_open();
       st = core_.OnCustomerMessage(client, seq, *msg, now);
-      if (st.ok() && metrics_ != nullptr) {
-        metrics_->customer_messages.Increment();
-        if (core_.sessions_open() > before) {
-          metrics_->sessions_opened.Increment();
-        }
-      }
       break;
     }
     case wire::Body::Accept: {
@@ -371,9 +374,6 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::AgentMessage: {
       const auto* m = env.body_as_AgentMessage();
       st = core_.OnAgentMessage(client, seq, m->session_id(), Str(m->text()), now);
-      if (st.ok() && metrics_ != nullptr) {
-        metrics_->agent_messages.Increment();
-      }
       break;
     }
     case wire::Body::Close: {
@@ -385,11 +385,49 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
         break;
       }
       st = core_.OnClose(client, seq, c->session_id(), *disposition, now);
-      if (st.ok() && metrics_ != nullptr) {
-        metrics_->sessions_closed.Increment();
-      }
       break;
     }
+    case wire::Body::Rating: {
+      const auto* r = env.body_as_Rating();
+      st = core_.OnRating(client, seq, r->session_id(), r->rating(), now);
+      break;
+    }
+    case wire::Body::OrderReported: {
+      const auto* o = env.body_as_OrderReported();
+      st = core_.OnOrder(client, seq, Str(o->tenant()), Str(o->order_id()), o->count(), now);
+      break;
+    }
+    case wire::Body::AgentUpdate:
+      st = Apply<core::AgentUpdateIn>(client, seq, env.body_as_AgentUpdate(),
+                                      &core::BrokerCore::OnAgentUpdate, now);
+      break;
+    case wire::Body::Presence:
+      st = Apply<core::PresenceIn>(client, seq, env.body_as_Presence(),
+                                   &core::BrokerCore::OnPresence, now);
+      break;
+    case wire::Body::Ready:
+      st = Apply<core::ReadyIn>(client, seq, env.body_as_Ready(), &core::BrokerCore::OnReady, now);
+      break;
+    case wire::Body::Transfer:
+      st = Apply<core::TransferIn>(client, seq, env.body_as_Transfer(),
+                                   &core::BrokerCore::OnTransfer, now);
+      break;
+    case wire::Body::Escalate:
+      st = Apply<core::EscalateIn>(client, seq, env.body_as_Escalate(),
+                                   &core::BrokerCore::OnEscalate, now);
+      break;
+    case wire::Body::Handoff:
+      st = Apply<core::HandoffIn>(client, seq, env.body_as_Handoff(), &core::BrokerCore::OnHandoff,
+                                  now);
+      break;
+    case wire::Body::CustomerLeft:
+      st = Apply<core::CustomerLeftIn>(client, seq, env.body_as_CustomerLeft(),
+                                       &core::BrokerCore::OnCustomerLeft, now);
+      break;
+    case wire::Body::PositionRequest:
+      st = Apply<core::PositionRequestIn>(client, seq, env.body_as_PositionRequest(),
+                                          &core::BrokerCore::OnPositionRequest, now);
+      break;
     case wire::Body::Welcome:
     case wire::Body::Error:
     case wire::Body::Offer:
@@ -397,6 +435,11 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
     case wire::Body::TranscriptPage:
     case wire::Body::SessionsPage:
     case wire::Body::ArrivalsPage:
+    case wire::Body::OfferWithdrawn:
+    case wire::Body::PresenceChanged:
+    case wire::Body::Position:
+    case wire::Body::Overflowed:
+    case wire::Body::RoutingReloaded:
       st = Status(Code::kWrongRole, "only the broker sends " +
                                         std::string(protocol::BodyName(type)));
       core_.Reject(client, seq, st);
@@ -412,8 +455,48 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
   }
 }
 
+template <typename In, typename Body, typename Handler>
+Status Engine::Apply(const std::string& client, uint64_t seq, const Body* body, Handler handler,
+                     TimePoint now) {
+  Result<In> decoded = protocol::Decode(*body, limits_);
+  if (!decoded.ok()) {
+    core_.Reject(client, seq, decoded.status());
+    return decoded.status();
+  }
+  return (core_.*handler)(client, seq, *decoded, now);
+}
+
+// An admin asks the broker to re-read its routing file: answered directly (seq 0, by
+// request id), like the lookups of admin.h.
+void Engine::HandleReloadRouting(const std::string& peer, const std::string& client,
+                                 const wire::Envelope& env) {
+  const uint64_t request_id = env.body_as_ReloadRouting()->request_id();
+  Status st;
+  if (role_of_client_[client] != core::Role::kAdmin) {
+    st = Status(Code::kWrongRole,
+                "only an admin client may reload the routing; this client "
+                "signed in as " +
+                    std::string(core::RoleName(role_of_client_[client])));
+  } else if (env.seq() != 0) {
+    st = Status(Code::kBadRequest,
+                "admin requests are sent with seq 0, not " + std::to_string(env.seq()));
+  } else {
+    st = ReloadRouting(clock_.Now());  // the load error names the file, line and field
+  }
+  protocol::FrameBuilder b(256 + st.message().size());
+  if (st.ok()) {
+    protocol::EncodeRoutingReloaded(b, request_id);
+  } else {
+    protocol::EncodeRequestError(b, request_id, st);
+    if (metrics_ != nullptr) {
+      metrics_->CountRejection(st.code());
+    }
+  }
+  Direct(peer, b);
+}
+
 void Engine::HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now) {
-  auto decoded = protocol::Decode(hello);
+  auto decoded = protocol::Decode(hello, limits_);
   Status st = decoded.ok() ? core_.OnHello(*decoded, now) : decoded.status();
   if (!st.ok()) {
     DirectError(peer, st.code(), st.message(), 0);
@@ -549,13 +632,46 @@ void Engine::UpdateGauges() {
   if (metrics_ == nullptr) {
     return;
   }
-  metrics_->queue_depth.Set(static_cast<double>(core_.queue_depth()));
+  const TimePoint now = clock_.Now();
+  const Micros elapsed = gauges_at_ == 0 ? 0 : std::max<Micros>(now - gauges_at_, 0);
+  gauges_at_ = now;
+  // Walks of every waiting contact, every agent and RocksDB's properties: once a second.
+  const bool sample = now - sampled_at_ >= kSampleInterval;
+  metrics_->SetQueues(core_.Queues(now, sample), sample);
   metrics_->sessions_open.Set(static_cast<double>(core_.sessions_open()));
   metrics_->agents_signed_in.Set(static_cast<double>(core_.agents_signed_in()));
   metrics_->outbox_deliveries.Set(static_cast<double>(core_.outbox_size()));
-  metrics_->clients_connected.Set(static_cast<double>(core_.clients_connected()));
+  metrics_->SetClients({core_.clients_connected(core::Role::kAdapter),
+                        core_.clients_connected(core::Role::kWorker),
+                        core_.clients_connected(core::Role::kService),
+                        core_.clients_connected(core::Role::kAdmin)});
   metrics_->credit_withheld.Set(core_.credit_withheld() ? 1 : 0);
+  if (core_.credit_withheld()) {
+    metrics_->credit_withheld_seconds.Increment(static_cast<double>(elapsed) / kSeconds);
+  }
   metrics_->held_messages.Set(static_cast<double>(core_.held_messages()));
+  if (const uint64_t r = core_.redeliveries(); r > redeliveries_counted_) {
+    metrics_->redeliveries.Increment(static_cast<double>(r - redeliveries_counted_));
+    redeliveries_counted_ = r;
+  }
+  if (!sample) {
+    return;
+  }
+  metrics_->SetAgents(core_.AgentsByGroup(), sampled_at_ == 0 ? 0 : now - sampled_at_);
+  sampled_at_ = now;
+  const store::DbStats db = store_.Stats();
+  metrics_->rocksdb_delayed_write_rate.Set(static_cast<double>(db.delayed_write_rate));
+  metrics_->rocksdb_write_stopped.Set(db.write_stopped ? 1 : 0);
+  metrics_->rocksdb_running_compactions.Set(static_cast<double>(db.running_compactions));
+  metrics_->rocksdb_running_flushes.Set(static_cast<double>(db.running_flushes));
+  metrics_->rocksdb_compaction_pending.Set(db.compaction_pending ? 1 : 0);
+  metrics_->rocksdb_pending_compaction_bytes.Set(static_cast<double>(db.pending_compaction_bytes));
+  metrics_->rocksdb_memtable_bytes.Set(static_cast<double>(db.memtable_bytes));
+  if (db.stall_micros > stall_micros_counted_) {
+    metrics_->rocksdb_stall_seconds.Increment(
+        static_cast<double>(db.stall_micros - stall_micros_counted_) / kSeconds);
+    stall_micros_counted_ = db.stall_micros;
+  }
 }
 
 }  // namespace switchboard::engine

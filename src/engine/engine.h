@@ -40,7 +40,8 @@ struct EngineConfig {
   Micros wal_sync_interval = 1 * kSeconds;  // fast mode: the WAL is fsynced this often
   bool background_wal_sync = true;     // false in sync mode (every commit fsyncs)
   Micros drain_time = 1 * kSeconds;    // after a stop: serve open sessions this long, then exit
-  // Reads the routing file again (SIGHUP); absent: the broker has no routing file.
+  // Reads the routing file again (SIGHUP, or an admin's ReloadRouting), on the loop thread;
+  // absent: the broker has no routing file.
   std::function<Result<core::routing::RoutingConfig>()> load_routing;
   QaRates qa;                          // quality-inspection sampling of closed sessions
 };
@@ -72,6 +73,12 @@ class Engine {
   void HandleEnvelope(const std::string& peer, const wire::Envelope& env, TimePoint now);
   void EndConnection(const std::string& peer, TimePoint now);
   void HandleHello(const std::string& peer, const wire::Hello& hello, TimePoint now);
+  void HandleReloadRouting(const std::string& peer, const std::string& client,
+                           const wire::Envelope& env);
+  // Decodes a routing body and hands it to its core handler (a decoding failure is rejected).
+  template <typename In, typename Body, typename Handler>
+  Status Apply(const std::string& client, uint64_t seq, const Body* body, Handler handler,
+               TimePoint now);
   void DirectError(const std::string& peer, Code code, const std::string& reason,
                    uint64_t ref_seq);
   Status Commit();
@@ -92,6 +99,7 @@ class Engine {
   // The core's next_queue_seq as of the last commit: contact numbers at or above it are new.
   uint64_t counted_queue_seq_ = 1;
   core::BrokerCore core_;
+  protocol::DecodeLimits limits_;
 
   zmq::context_t context_{1};
   std::unique_ptr<transport::RouterSocket> router_;
@@ -107,6 +115,12 @@ class Engine {
   protocol::FrameBuilder out_frame_;
   std::vector<uint64_t> align_scratch_;
   std::vector<core::SessionId> pending_loads_;  // transcripts to read at the next turn  // for frames ZeroMQ hands over misaligned
+  // Metrics bookkeeping (loop thread): when gauges were last set and sampled, and what of
+  // the core's and RocksDB's running totals was already counted.
+  TimePoint gauges_at_ = 0;
+  TimePoint sampled_at_ = 0;
+  uint64_t redeliveries_counted_ = 0;
+  uint64_t stall_micros_counted_ = 0;
 
   std::thread sync_thread_;
   std::mutex sync_mu_;

@@ -24,6 +24,14 @@ Result<core::Role> FromWire(wire::Role r) {
   return static_cast<core::Role>(r);
 }
 
+Result<core::PresenceState> FromWire(wire::PresenceState p) {
+  if (p > wire::PresenceState::MAX) {
+    return Status(Code::kBadRequest,
+                  "unknown presence state " + std::to_string(static_cast<int>(p)));
+  }
+  return static_cast<core::PresenceState>(p);
+}
+
 core::ContactAttributes FromWire(const wire::ContactAttributes* a) {
   core::ContactAttributes out;
   if (a == nullptr) {

@@ -6,6 +6,7 @@
 
 #include "common/status.h"
 #include "core/model.h"
+#include "core/requests.h"
 #include "wire_generated.h"
 
 namespace switchboard::protocol {
@@ -15,11 +16,18 @@ inline wire::Channel ToWire(core::Channel c) { return static_cast<wire::Channel>
 inline wire::Party ToWire(core::Party p) { return static_cast<wire::Party>(p); }
 inline wire::Disposition ToWire(core::Disposition d) { return static_cast<wire::Disposition>(d); }
 inline wire::Role ToWire(core::Role r) { return static_cast<wire::Role>(r); }
+inline wire::PresenceState ToWire(core::PresenceState p) {
+  return static_cast<wire::PresenceState>(p);
+}
+inline wire::WithdrawReason ToWire(core::WithdrawReason r) {
+  return static_cast<wire::WithdrawReason>(r);
+}
 
 // Fails with kBadRequest for a value this broker does not know (a newer client's enum).
 Result<core::Channel> FromWire(wire::Channel c);
 Result<core::Disposition> FromWire(wire::Disposition d);
 Result<core::Role> FromWire(wire::Role r);
+Result<core::PresenceState> FromWire(wire::PresenceState p);
 
 core::ContactAttributes FromWire(const wire::ContactAttributes* a);
 flatbuffers::Offset<wire::ContactAttributes> ToWire(flatbuffers::FlatBufferBuilder& fbb,
@@ -41,5 +49,13 @@ static_assert(static_cast<int>(wire::Disposition::Abandoned) ==
               static_cast<int>(core::Disposition::kAbandoned));
 static_assert(static_cast<int>(wire::Role::Admin) == static_cast<int>(core::Role::kAdmin));
 static_assert(static_cast<int>(wire::Party::System) == static_cast<int>(core::Party::kSystem));
+static_assert(static_cast<int>(wire::PresenceState::Away) ==
+              static_cast<int>(core::PresenceState::kAway));
+static_assert(static_cast<int>(wire::PresenceState::MAX) ==
+              static_cast<int>(core::PresenceState::kAway));
+static_assert(static_cast<int>(wire::WithdrawReason::ContactLeft) ==
+              static_cast<int>(core::WithdrawReason::kContactLeft));
+static_assert(static_cast<int>(wire::WithdrawReason::MAX) ==
+              static_cast<int>(core::WithdrawReason::kExpired));
 
 }  // namespace switchboard::protocol

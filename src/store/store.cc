@@ -14,6 +14,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
@@ -575,6 +576,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
                                       rocksdb::kLZ4Compression};
   db_options.memtable_insert_with_hint_prefix_extractor = NewInsertHintExtractor();
   db_options.keep_log_file_num = 10;  // RocksDB's info LOG files, not the WAL
+  // Tickers only (for STALL_MICROS in Stats): per-core counters, no timers or histograms.
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
   db_options.table_properties_collector_factories.push_back(
       rocksdb::NewCompactOnDeletionCollectorFactory(kDeletionWindow, kDeletionTrigger));
   rocksdb::BlockBasedTableOptions table_options;
@@ -605,8 +609,31 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   }
   std::unique_ptr<Store> store(new Store());
   store->db_.reset(db);
+  store->statistics_ = db_options.statistics;
   store->options_ = options;
   return store;
+}
+
+DbStats Store::Stats() const {
+  auto get = [this](const std::string& property) {
+    uint64_t value = 0;
+    if (!db_->GetIntProperty(property, &value)) {
+      value = 0;
+    }
+    return value;
+  };
+  DbStats stats;
+  stats.delayed_write_rate = get(rocksdb::DB::Properties::kActualDelayedWriteRate);
+  stats.write_stopped = get(rocksdb::DB::Properties::kIsWriteStopped) != 0;
+  stats.running_compactions = get(rocksdb::DB::Properties::kNumRunningCompactions);
+  stats.running_flushes = get(rocksdb::DB::Properties::kNumRunningFlushes);
+  stats.compaction_pending = get(rocksdb::DB::Properties::kCompactionPending) != 0;
+  stats.pending_compaction_bytes = get(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  stats.memtable_bytes = get(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  if (statistics_ != nullptr) {
+    stats.stall_micros = statistics_->getTickerCount(rocksdb::STALL_MICROS);
+  }
+  return stats;
 }
 
 Store::~Store() {

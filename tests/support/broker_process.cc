@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -34,8 +36,10 @@ std::string BrokerProcess::Start(std::chrono::milliseconds timeout) {
   if (pipe2(out, O_CLOEXEC) != 0) {
     return "pipe failed";
   }
-  std::vector<std::string> args = {BinaryPath(), "--data-dir", data_dir_, "--bind", endpoint_,
-                                   "--metrics-bind", ""};
+  std::vector<std::string> args = {BinaryPath(), "--data-dir", data_dir_, "--bind", endpoint_};
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--metrics-bind") == extra_args_.end()) {
+    args.insert(args.end(), {"--metrics-bind", ""});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
   if (pid_ < 0) {
@@ -82,6 +86,16 @@ std::string BrokerProcess::Start(std::chrono::milliseconds timeout) {
              "); stdout: " + seen + " stderr: " + StderrLog();
     }
     seen.append(buf, static_cast<size_t>(n));
+  }
+  // "... metrics=http://127.0.0.1:9570/metrics ...": the port the broker serves metrics on.
+  metrics_port_ = 0;
+  const size_t at = seen.find("metrics=http://");
+  if (at != std::string::npos) {
+    const size_t end = seen.find("/metrics", at + 15);
+    const size_t colon = seen.rfind(':', end);
+    if (end != std::string::npos && colon != std::string::npos && colon > at) {
+      metrics_port_ = std::atoi(seen.substr(colon + 1, end - colon - 1).c_str());
+    }
   }
   return "";
 }

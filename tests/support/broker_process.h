@@ -16,7 +16,8 @@ namespace switchboard::testing {
 class BrokerProcess {
  public:
   // `data_dir` and `endpoint` (e.g. "ipc:///tmp/x/broker.sock") are passed as --data-dir and
-  // --bind; metrics are off unless `extra_args` turn them on.
+  // --bind; metrics are off unless `extra_args` turn them on ("--metrics-bind",
+  // "127.0.0.1:0" serves them on a free port: see metrics_port()).
   BrokerProcess(std::string data_dir, std::string endpoint,
                 std::vector<std::string> extra_args = {});
   ~BrokerProcess();
@@ -33,6 +34,8 @@ class BrokerProcess {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   const std::string& endpoint() const { return endpoint_; }
+  // The port of the broker's /metrics, from its ready line; 0 if metrics are off.
+  int metrics_port() const { return metrics_port_; }
   // Everything the broker wrote to stderr so far (read after it exited), for diagnostics.
   std::string StderrLog() const;
 
@@ -45,6 +48,7 @@ class BrokerProcess {
   std::vector<std::string> extra_args_;
   std::string stderr_path_;
   pid_t pid_ = -1;
+  int metrics_port_ = 0;
   int stdout_fd_ = -1;
 };
 

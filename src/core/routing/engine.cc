@@ -920,6 +920,7 @@ struct RoutingEngine::State {
       e.kind = ContactEvent::Kind::kOfferMissed;
       e.labels = Labels(c);
       e.group = ag.group;
+      e.agent = ag.id;
       events.push_back(std::move(e));
       Exclude(slot, a);
       ++ag.missed;
@@ -1580,6 +1581,7 @@ Status RoutingEngine::Accept(SessionId contact, std::string_view agent, uint64_t
     e.kind = ContactEvent::Kind::kAnswered;
     e.labels = s.Labels(*c);
     e.group = s.agents[a].group;
+    e.agent = s.agents[a].id;
     e.wait = now - c->enqueued_at;
     s.events.push_back(std::move(e));
   }
@@ -1608,6 +1610,7 @@ Status RoutingEngine::Reject(SessionId contact, std::string_view agent, uint64_t
   e.kind = ContactEvent::Kind::kOfferMissed;
   e.labels = s.Labels(*c);
   e.group = s.agents[a].group;
+  e.agent = s.agents[a].id;
   s.events.push_back(std::move(e));
   s.Release(a, c->channel);
   if (c->offered.empty()) {

@@ -225,7 +225,7 @@ TEST_F(CoreTest, ContactsDispatchedTogetherSpreadOverIdleAgents) {
 }
 
 TEST_F(CoreTest, SessionKeysOfDifferentTenantsNeverCollide) {
-  HelloIn h{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  HelloIn h{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}, {}};
   ASSERT_TRUE(core_.OnHello(h, clock_.Now()).ok());
   CustomerMessageIn a{"x\x1f" "0\x1fy", Channel::kIm, "z", "one", {}};
   CustomerMessageIn b{"x", Channel::kIm, "y\x1f" "0\x1fz", "two", {}};
@@ -510,11 +510,11 @@ TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
   EXPECT_EQ(restored.outbox_size(), 1u);
 
   // The re-sent seq of the adapter is recognised after the restart.
-  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}, {}};
   ASSERT_TRUE(restored.OnHello(a, clock_.Now()).ok());
   EXPECT_EQ(restored.BeginEnvelope("im-1", 3), Admission::kDuplicate);
   // alice comes back: gets her undelivered message; still at capacity, so no offer.
-  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}, {}};
   ASSERT_TRUE(restored.OnHello(w, clock_.Now()).ok());
   TurnOutput& out = restored.FinishTurn();
   EXPECT_EQ(Sent<Delivery>(out, "alice").size(), 1u);
@@ -625,7 +625,7 @@ TEST_F(CoreTest, RestoredSessionsOfAnAgentWhoNeverReturnsMoveOnAfterGrace) {
   Turn();
   BrokerCore restored(Config());
   restored.Restore(Recovered(), clock_.Now());
-  HelloIn bob{Role::kWorker, "bob", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  HelloIn bob{Role::kWorker, "bob", 1, {}, {}, "", {}, {{Channel::kIm, 1}}, {}};
   clock_.Advance(60 * kSeconds);
   ASSERT_TRUE(restored.OnHello(bob, clock_.Now()).ok());
   restored.OnTick(clock_.Now());
@@ -704,9 +704,9 @@ TEST_F(CoreTest, AdaptersLoseCreditWhileTheOutboxIsOverItsBoundAndGetItBack) {
   config.max_queue_size = 100;
   BrokerCore core(config);
   core.Restore({}, clock_.Now());
-  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}, {}};
   ASSERT_TRUE(core.OnHello(a, clock_.Now()).ok());
-  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}, {}};
   ASSERT_TRUE(core.OnHello(w, clock_.Now()).ok());
   EXPECT_EQ(Sent<WelcomeOut>(core.FinishTurn(), "im-1").at(0).credit, 50u);
   core.output().Clear();
@@ -750,7 +750,7 @@ TEST_F(CoreTest, MessagesOfWaitingContactsCountAsHeld) {
   config.max_queue_size = 100;
   BrokerCore core(config);
   core.Restore({}, clock_.Now());
-  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}, {}};
   ASSERT_TRUE(core.OnHello(a, clock_.Now()).ok());
   for (uint64_t seq = 1; seq <= 5; ++seq) {  // nobody signed in: all wait in the queue
     ASSERT_EQ(core.BeginEnvelope("im-1", seq), Admission::kApply);
@@ -769,7 +769,7 @@ TEST_F(CoreTest, ATenantOverItsLimitGetsBusyWhileOthersAreServed) {
   config.max_tenant_waiting = 2;
   BrokerCore core(config);
   core.Restore({}, clock_.Now());
-  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}};
+  HelloIn a{Role::kAdapter, "im-1", 1, {Channel::kIm}, {}, "", {}, {}, {}};
   ASSERT_TRUE(core.OnHello(a, clock_.Now()).ok());
   uint64_t seq = 0;
   auto send = [&](const std::string& tenant, const std::string& customer) {
@@ -785,7 +785,7 @@ TEST_F(CoreTest, ATenantOverItsLimitGetsBusyWhileOthersAreServed) {
   EXPECT_TRUE(send("small", "c1").ok());
   EXPECT_TRUE(send("big", "c1").ok());  // an open session is never refused for load
   // Once a contact of the tenant is answered, a new one fits.
-  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}};
+  HelloIn w{Role::kWorker, "alice", 1, {}, {}, "", {}, {{Channel::kIm, 1}}, {}};
   ASSERT_TRUE(core.OnHello(w, clock_.Now()).ok());
   EXPECT_EQ(send("big", "c4").code(), Code::kBusy);  // offered is not answered
   const auto& out = core.FinishTurn().outgoing;

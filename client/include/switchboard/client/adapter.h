@@ -1,6 +1,7 @@
 // Adapter: a channel adapter's connection to the broker. It carries customers' messages in
 // (Send) and receives what goes back out to them: agents' replies and system notices
-// (Delivery) and session ends (SessionClosed).
+// (Delivery) and session ends (SessionClosed); also a contact's place in its queue
+// (Position) and its move to a fallback (Overflowed).
 //
 //   AdapterOptions options;
 //   options.client_id = "im-gateway-1";
@@ -61,6 +62,25 @@ class Adapter : public Client {
   // when tenant or customer_id is empty, kPayloadTooLarge when the text is over
   // broker().max_text_bytes. Copies what it needs from `message`.
   Result<uint64_t> Send(const CustomerMessage& message) noexcept;
+  // The customer closed the chat or hung up: the broker closes the customer's open session as
+  // abandoned (a SessionClosed follows; its agent, if any, is told). The broker answers
+  // kUnknownSession if the customer has no open session. Fails, sending nothing, with
+  // kWouldBlock as Send, kInvalidArgument for an empty tenant or customer id.
+  Result<uint64_t> CustomerLeft(std::string_view tenant, Channel channel,
+                                std::string_view customer_id) noexcept;
+  // Asks the customer's place in its queue; a Position event answers (kUnknownSession if the
+  // customer has no open session). Fails like CustomerLeft.
+  Result<uint64_t> RequestPosition(std::string_view tenant, Channel channel,
+                                   std::string_view customer_id) noexcept;
+
+  // Reports the customer's satisfaction rating (CSAT, 1 to 5) of a session, usually after
+  // it closed; returns its seq, acknowledged like a message. The broker takes one rating
+  // per session, for a session open or among its recently closed ones (docs/metrics.md):
+  // otherwise an ErrorEvent (kBadRequest, kUnknownSession) with error.ref_seq == seq and
+  // request kRating. Fails, sending nothing, with kInvalidArgument for session id 0 or a
+  // rating outside 1-5, and kWouldBlock as Send. The rating is counted in the broker's
+  // metrics; it is not stored with the session.
+  Result<uint64_t> Rate(uint64_t session_id, int rating) noexcept;
 
  private:
   explicit Adapter(std::unique_ptr<internal::Connection> connection) noexcept;

@@ -161,6 +161,10 @@ class Admin : public Client {
   Result<ArrivalsPage> Arrivals(std::string_view queue, int64_t from_us, int64_t to_us,
                                 std::string_view cursor, uint32_t limit,
                                 std::chrono::milliseconds timeout) noexcept;
+  // Asks the broker to re-read its routing file. Ok once the broker loaded it; else the
+  // broker's error: kBadRequest with the load error (naming line and field), or "this broker
+  // has no routing file"; kWrongRole unless this client signed in as an admin; kTimeout.
+  Status ReloadRouting(std::chrono::milliseconds timeout) noexcept;
 
  private:
   explicit Admin(std::unique_ptr<internal::Connection> connection) noexcept;

@@ -1,5 +1,5 @@
 // Client: what every connection to a switchboard broker does, whatever its role. Adapter
-// (adapter.h) and Worker (worker.h) add the messages of their role.
+// (adapter.h), Worker (worker.h) and Service (service.h) add the messages of their role.
 //
 // A client is one ZeroMQ DEALER socket to the broker, signed in with a Hello. Messages the
 // application sends get a sequence number (seq, from 1) and wait in a window until the

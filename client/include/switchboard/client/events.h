@@ -39,7 +39,24 @@ enum class ErrorOrigin : uint8_t {
 };
 
 // Which kind of message an error answers.
-enum class RequestKind : uint8_t { kNone, kCustomerMessage, kAccept, kReject, kReply, kClose };
+enum class RequestKind : uint8_t {
+  kNone,
+  kCustomerMessage,
+  kAccept,
+  kReject,
+  kReply,
+  kClose,
+  kRating,
+  kOrder,
+  kUpdateProfile,
+  kPresence,
+  kReady,
+  kTransfer,
+  kEscalate,
+  kHandoff,
+  kCustomerLeft,
+  kPositionRequest,
+};
 std::string_view RequestKindName(RequestKind kind);  // "CustomerMessage", ... , "None"
 
 // Something went wrong. For a broker error naming one of this client's messages
@@ -52,10 +69,11 @@ struct ErrorEvent {
   Error error;
   ErrorOrigin origin = ErrorOrigin::kBroker;
   RequestKind request = RequestKind::kNone;
-  uint64_t session_id = 0;         // kAccept, kReject, kReply, kClose
-  std::string tenant;              // kCustomerMessage
-  Channel channel = Channel::kIm;  // kCustomerMessage
-  std::string customer_id;         // kCustomerMessage
+  // kAccept, kReject, kReply, kClose, kRating, kReady, kTransfer, kEscalate, kHandoff
+  uint64_t session_id = 0;
+  std::string tenant;              // kCustomerMessage, kOrder, kCustomerLeft, kPositionRequest
+  Channel channel = Channel::kIm;  // kCustomerMessage, kCustomerLeft, kPositionRequest
+  std::string customer_id;         // the same
 };
 
 // The connection to the broker was lost (silence past 3 heartbeats, or the broker no longer
@@ -72,8 +90,8 @@ struct Reconnected {
   size_t resent = 0;
 };
 
-using Event =
-    std::variant<Delivery, SessionClosed, Offer, Acked, ErrorEvent, Disconnected, Reconnected>;
+using Event = std::variant<Delivery, SessionClosed, Offer, Acked, ErrorEvent, Disconnected,
+                           Reconnected, OfferWithdrawn, PresenceChanged, Position, Overflowed>;
 
 // Builds a visitor out of lambdas, for std::visit over an Event.
 template <typename... Fs>

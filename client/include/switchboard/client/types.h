@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchboard::client {
 
@@ -58,6 +59,49 @@ struct ChannelCapacity {
   bool operator==(const ChannelCapacity&) const = default;
 };
 
+// What one session of a channel costs of an agent's capacity budget (WorkerProfile::budget).
+struct ChannelCost {
+  Channel channel = Channel::kIm;
+  uint32_t cost = 0;
+
+  bool operator==(const ChannelCost&) const = default;
+};
+
+// A free key/value fact about an agent for routing rules (language=de). The key is required.
+struct Attribute {
+  std::string key;
+  std::string value;
+
+  bool operator==(const Attribute&) const = default;
+};
+
+// The most attributes a profile may have, and the highest tier.
+constexpr size_t kMaxAttributes = 32;
+constexpr uint8_t kMaxTier = 2;
+
+// Everything routing knows of an agent, as Worker::UpdateProfile sends it (the whole profile
+// at once). Strings (group, names, keys, values) have at most 256 bytes on a default broker.
+struct WorkerProfile {
+  std::string group;                      // agent group (pre-sale, post-sale, ...)
+  std::vector<Skill> skills;              // names must not be empty
+  std::vector<ChannelCapacity> capacity;  // hard cap per channel; empty: one IM session
+  uint8_t tier = 1;                       // 1: first line; 2: second line (escalations)
+  bool outsourced = false;                // kept away from sensitive contacts
+  uint32_t budget = 0;                    // capacity budget over all channels; 0: default
+  std::vector<ChannelCost> costs;         // per-channel costs; each channel at most once
+  std::vector<Attribute> attributes;      // at most kMaxAttributes, keys not empty
+
+  bool operator==(const WorkerProfile&) const = default;
+};
+
+// An agent's presence: offered contacts, or not (offline is a disconnect).
+enum class Presence : uint8_t { kAvailable = 0, kAway = 1 };
+// Why the broker took an offer back.
+enum class WithdrawReason : uint8_t { kTakenByAnother = 0, kContactLeft = 1, kExpired = 2 };
+// "available", "away"; "taken_by_another", "contact_left", "expired"; "unknown" otherwise.
+std::string_view PresenceName(Presence presence);
+std::string_view WithdrawReasonName(WithdrawReason reason);
+
 // adapter -> broker: a customer's message. Opens a session if the customer has none open on
 // that tenant and channel.
 struct CustomerMessage {
@@ -84,8 +128,57 @@ struct Offer {
   ContactAttributes attributes;
   uint32_t timeout_ms = 0;
   uint32_t waited_ms = 0;  // how long the contact has waited in the queue
+  int32_t priority = 0;    // its priority in the queue (higher first); 0: normal
+  std::string transferred_from;  // for a transfer: the agent or queue it came from
+  std::string intent;            // from a bot's handoff: what the customer wants
+  std::string summary;           // from a bot's handoff or a transfer's note
+  bool follow_up = false;        // a follow-up task after an escalation, not a live customer
 
   bool operator==(const Offer&) const = default;
+};
+
+// broker -> worker: an offer is no longer open (do not answer it). Not acknowledged.
+struct OfferWithdrawn {
+  uint64_t session_id = 0;
+  uint64_t attempt = 0;  // the offer's
+  WithdrawReason reason = WithdrawReason::kExpired;
+
+  bool operator==(const OfferWithdrawn&) const = default;
+};
+
+// broker -> worker: the broker changed the agent's presence (e.g. away after missed offers).
+struct PresenceChanged {
+  Presence state = Presence::kAvailable;
+  std::string reason;
+
+  bool operator==(const PresenceChanged&) const = default;
+};
+
+// broker -> adapter: a contact's place in its queue, answering Adapter::RequestPosition.
+// Not acknowledged.
+struct Position {
+  uint64_t session_id = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  uint32_t position = 0;          // 1: next; 0: not waiting any more (offered or answered)
+  uint32_t expected_wait_ms = 0;  // 0: the broker has no basis for an estimate yet
+
+  bool operator==(const Position&) const = default;
+};
+
+// broker -> adapter: a contact left its queue for a fallback queue, or the customer is to
+// leave a message. Not acknowledged.
+struct Overflowed {
+  uint64_t session_id = 0;
+  std::string tenant;
+  Channel channel = Channel::kIm;
+  std::string customer_id;
+  std::string to_queue;  // empty with leave_message
+  bool leave_message = false;
+  std::string reason;
+
+  bool operator==(const Overflowed&) const = default;
 };
 
 // broker -> client: one transcript entry. A worker gets the customer messages of the

@@ -13,7 +13,8 @@
 // Acked event, preceded by an ErrorEvent naming that seq if it refused the message
 // (kStaleOffer, kNotSessionOwner, kUnknownSession, ...). All of them fail, sending nothing,
 // with kWouldBlock when window() messages are pending (Poll until an Acked, then retry), and
-// with kInvalidArgument for a zero session id.
+// with kInvalidArgument for a zero session id. The broker may also send OfferWithdrawn (an
+// offer not to answer any more) and PresenceChanged events.
 //
 // Thread rules and the common functions (Poll, Ack, Flush, WaitAllAcked): see client.h.
 #pragma once
@@ -39,6 +40,13 @@ struct WorkerOptions {
   std::string group;                      // agent group (pre-sale, post-sale, ...)
   std::vector<Skill> skills;              // names must not be empty
   std::vector<ChannelCapacity> capacity;  // per channel; empty: one IM session
+  // The rest of the routing profile (see WorkerProfile): tier 1 or 2, outsourced, capacity
+  // budget (0: the broker's default), per-channel costs, attributes.
+  uint8_t tier = 1;
+  bool outsourced = false;
+  uint32_t budget = 0;
+  std::vector<ChannelCost> costs;
+  std::vector<Attribute> attributes;
   // How often to heartbeat when idle; the broker's Welcome may set another. 3 intervals of
   // silence from the broker make the client reconnect. Default 1 s.
   std::chrono::milliseconds heartbeat{1000};
@@ -67,6 +75,29 @@ class Worker : public Client {
   Result<uint64_t> Reply(uint64_t session_id, std::string_view text) noexcept;
   // Ends a session the agent holds; the adapter gets a SessionClosed.
   Result<uint64_t> Close(uint64_t session_id, Disposition disposition) noexcept;
+
+  // Replaces the agent's whole routing profile while signed in; its sessions stay. Fails with
+  // kInvalidArgument for a bad profile (tier over 2, more than kMaxAttributes attributes, an
+  // empty attribute key or skill name, a channel twice in costs, an unknown channel). Once
+  // sent, the Hello of a later reconnect carries this profile too.
+  Result<uint64_t> UpdateProfile(const WorkerProfile& profile) noexcept;
+  // The agent is available for offers, or away. (A broker without the routing engine
+  // answers kBadRequest.)
+  Result<uint64_t> SetPresence(Presence presence) noexcept;
+  // Ends the wrap-up after `session_id` (0: every wrap-up of the agent). (Not supported by a
+  // broker without the routing engine: kBadRequest.)
+  Result<uint64_t> Ready(uint64_t session_id = 0) noexcept;
+  // Moves a session the agent holds to another queue or agent: exactly one of to_queue and
+  // to_agent (kInvalidArgument otherwise), with a note for the next agent (kPayloadTooLarge
+  // over broker().max_text_bytes). (Not supported without the routing engine: kBadRequest.)
+  Result<uint64_t> Transfer(uint64_t session_id, std::string_view to_queue,
+                            std::string_view to_agent, std::string_view note) noexcept;
+  // Hands a session the agent holds to tier 2 with a follow-up task. Checks as Transfer.
+  Result<uint64_t> Escalate(uint64_t session_id, std::string_view note) noexcept;
+  // A bot hands a session to the human queue `to_queue` (required), with the intent it
+  // recognised and a summary (kPayloadTooLarge over broker().max_text_bytes).
+  Result<uint64_t> Handoff(uint64_t session_id, std::string_view to_queue, std::string_view intent,
+                           std::string_view summary) noexcept;
 
   // The agent id (the same as client_id()).
   const std::string& agent_id() const noexcept { return client_id(); }
