@@ -350,7 +350,7 @@ std::string SummaryTable(const Settings& s, const RunReport& r) {
     Line(out, "answered",
          Thousands(f.counts.answered) + " (answer rate " + Percent(f.answer_rate) +
              "), unanswered " + Thousands(f.unanswered));
-    Line(out, "abandoned", "0 (abandonment is not modelled yet)");
+    Line(out, "abandoned", "0 (the bench's customers never leave)");
     const std::string erlang = f.erlang_c_stable ? "" : " (overloaded: A >= c)";
     Line(out, "service level within " + Seconds(s.sl_threshold_s),
          Percent(f.service_level) + "   Erlang C: " + Percent(f.erlang_c_service_level) + erlang);

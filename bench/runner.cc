@@ -1103,8 +1103,8 @@ void RunLoad(const Settings& s, const RunTarget& target, RunReport& report) {
     cc.window_s = w;
     report.contact_centre = CompareWithErlangC(cc, s);
     report.notes.push_back(
-        "abandoned is 0 because nothing abandons yet: the broker has no abandonment (a "
-        "customer cannot leave a queue) and the simulated customers always wait");
+        "abandoned is 0 because the simulated customers always wait (the bench sends no "
+        "CustomerLeft)");
     if (l.stray.load() > 0) {
       report.notes.push_back(std::to_string(l.stray.load()) +
                              " customer message(s) reached the broker after their session "

@@ -18,6 +18,9 @@ routing::RoutingConfig BrokerCore::RoutingOf(const CoreConfig& config) {
   routing::RoutingConfig r = routing::RoutingConfig::Default();
   r.default_queue = config.default_queue;
   r.short_abandon = config.short_abandon;
+  // Without a routing file, an agent is never set away for missed offers: it is offered the
+  // contact again after the offer timeout, as the built-in routing always did.
+  r.max_missed_offers = 0;
   for (routing::QueueConfig& q : r.queues) {
     q.name = config.default_queue;
     q.offer_timeout = config.offer_timeout;
@@ -947,6 +950,7 @@ void BrokerCore::ApplyRouting(TimePoint now) {
       o.attributes = s.attributes;
       o.timeout_ms = ToMillis(offer->timeout);
       o.waited_ms = ToMillis(offer->waited);
+      o.intent = s.attributes.intent;
       if (std::optional<routing::ContactView> view = routing_.Contact(s.id)) {
         o.priority = view->priority;
         o.follow_up = view->follow_up;

@@ -81,15 +81,17 @@ class Worker : public Client {
   // empty attribute key or skill name, a channel twice in costs, an unknown channel). Once
   // sent, the Hello of a later reconnect carries this profile too.
   Result<uint64_t> UpdateProfile(const WorkerProfile& profile) noexcept;
-  // The agent is available for offers, or away. (A broker without the routing engine
-  // answers kBadRequest.)
+  // The agent is available for offers, or away (no new offers; its pending offers and held
+  // sessions stay).
   Result<uint64_t> SetPresence(Presence presence) noexcept;
-  // Ends the wrap-up after `session_id` (0: every wrap-up of the agent). (Not supported by a
-  // broker without the routing engine: kBadRequest.)
+  // Ends the agent's wrap-up (a queue's wrap-up after a close), so it gets offers again.
+  // `session_id` is sent but not used by the broker today: every wrap-up of the agent ends.
   Result<uint64_t> Ready(uint64_t session_id = 0) noexcept;
   // Moves a session the agent holds to another queue or agent: exactly one of to_queue and
   // to_agent (kInvalidArgument otherwise), with a note for the next agent (kPayloadTooLarge
-  // over broker().max_text_bytes). (Not supported without the routing engine: kBadRequest.)
+  // over broker().max_text_bytes). The session waits again (for that agent, or in that queue
+  // as a new contact); the agent's undelivered messages of it are dropped and the next agent
+  // gets the whole transcript.
   Result<uint64_t> Transfer(uint64_t session_id, std::string_view to_queue,
                             std::string_view to_agent, std::string_view note) noexcept;
   // Hands a session the agent holds to tier 2 with a follow-up task. Checks as Transfer.
