@@ -746,20 +746,32 @@ Status BrokerCore::OnAgentUpdate(const std::string& client_id, uint64_t seq,
   return Status::Ok();
 }
 
+Session* BrokerCore::CustomerSession(const std::string& client_id, uint64_t seq,
+                                     const std::string& tenant, Channel channel,
+                                     const std::string& customer_id, Status* error) {
+  if (SignedIn(client_id, Role::kAdapter, seq, error) == nullptr) {
+    return nullptr;
+  }
+  auto id = FindOpenSession(tenant, channel, customer_id);
+  if (!id) {
+    *error = Fail(client_id, seq, Code::kUnknownSession,
+                  "customer '" + customer_id + "' of tenant '" + tenant +
+                      "' has no open session on channel '" + std::string(ChannelName(channel)) +
+                      "'");
+    return nullptr;
+  }
+  return &sessions_.at(*id);
+}
+
 Status BrokerCore::OnCustomerLeft(const std::string& client_id, uint64_t seq,
                                   const CustomerLeftIn& left, TimePoint now) {
   Status error;
-  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+  Session* found = CustomerSession(client_id, seq, left.tenant, left.channel, left.customer_id,
+                                   &error);
+  if (found == nullptr) {
     return error;
   }
-  auto id = FindOpenSession(left.tenant, left.channel, left.customer_id);
-  if (!id) {
-    return Fail(client_id, seq, Code::kUnknownSession,
-                "customer '" + left.customer_id + "' of tenant '" + left.tenant +
-                    "' has no open session on channel '" + std::string(ChannelName(left.channel)) +
-                    "'");
-  }
-  Session& s = sessions_.at(*id);
+  Session& s = *found;
   if (s.state == SessionState::kQueued) {
     // Left before an answer: an abandon (short under the routing's short_abandon); an agent
     // it was offered to is told the offer is withdrawn.
@@ -780,17 +792,12 @@ Status BrokerCore::OnCustomerLeft(const std::string& client_id, uint64_t seq,
 Status BrokerCore::OnPositionRequest(const std::string& client_id, uint64_t seq,
                                      const PositionRequestIn& request, TimePoint now) {
   Status error;
-  if (SignedIn(client_id, Role::kAdapter, seq, &error) == nullptr) {
+  const Session* found = CustomerSession(client_id, seq, request.tenant, request.channel,
+                                         request.customer_id, &error);
+  if (found == nullptr) {
     return error;
   }
-  auto id = FindOpenSession(request.tenant, request.channel, request.customer_id);
-  if (!id) {
-    return Fail(client_id, seq, Code::kUnknownSession,
-                "customer '" + request.customer_id + "' of tenant '" + request.tenant +
-                    "' has no open session on channel '" +
-                    std::string(ChannelName(request.channel)) + "'");
-  }
-  const Session& s = sessions_.at(*id);
+  const Session& s = *found;
   if (s.state == SessionState::kQueued && routing_.PositionRequest(s.id, now).ok()) {
     ApplyRouting(now);  // the engine's PositionUpdate becomes the answer
     return Status::Ok();

@@ -376,6 +376,10 @@ class BrokerCore {
   // hand-off, its worker gone past the grace): what the agent was still owed of it is
   // dropped, and the next agent gets the whole transcript (read back from the store).
   void BackToWaiting(Session& s, TimePoint now);
+  // The open session of a customer named by its adapter (checked for the adapter role), or
+  // queues the error and returns null.
+  Session* CustomerSession(const std::string& client_id, uint64_t seq, const std::string& tenant,
+                           Channel channel, const std::string& customer_id, Status* error);
   // Finds a session the worker holds, or queues the error and returns null.
   Session* Held(const std::string& client_id, uint64_t seq, SessionId id, Status* error);
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
