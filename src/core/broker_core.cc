@@ -226,6 +226,17 @@ Status BrokerCore::Reconfigure(routing::RoutingConfig routing, TimePoint now) {
     return st;
   }
   config_.routing = std::move(routing);
+  // Contacts of a removed queue now wait in the default queue: the stored sessions say so.
+  for (auto& [id, s] : sessions_) {
+    if (s.state != SessionState::kQueued) {
+      continue;
+    }
+    if (std::optional<routing::ContactView> view = routing_.Contact(id);
+        view.has_value() && view->queue != s.queue) {
+      s.queue = view->queue;
+      MarkDirty(s);
+    }
+  }
   ApplyRouting(now);  // contacts of a removed queue may now find an agent
   return Status::Ok();
 }

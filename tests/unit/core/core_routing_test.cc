@@ -153,6 +153,10 @@ TEST_F(CoreRoutingTest, ReloadMovesContactsOfARemovedQueueToTheDefault) {
   one.default_queue = "general";
   ASSERT_TRUE(core_->Reconfigure(one, clock_.Now()).ok());
   EXPECT_EQ(core_->routing().waiting("general"), 1u);
+  Turn();
+  for (const auto& [id, s] : stored_) {
+    EXPECT_EQ(s.queue, "general") << "session " << id;  // the store follows the move
+  }
   Worker("bob");
   auto offers = Offers(Turn(), "bob");
   ASSERT_EQ(offers.size(), 1u);
