@@ -650,6 +650,10 @@ void Engine::UpdateGauges() {
     metrics_->credit_withheld_seconds.Increment(static_cast<double>(elapsed) / kSeconds);
   }
   metrics_->held_messages.Set(static_cast<double>(core_.held_messages()));
+  if (const uint64_t r = core_.routing().repairs(); r > repairs_counted_) {
+    metrics_->routing_repairs.Increment(static_cast<double>(r - repairs_counted_));
+    repairs_counted_ = r;
+  }
   if (const uint64_t r = core_.redeliveries(); r > redeliveries_counted_) {
     metrics_->redeliveries.Increment(static_cast<double>(r - redeliveries_counted_));
     redeliveries_counted_ = r;

@@ -120,6 +120,7 @@ class Engine {
   TimePoint gauges_at_ = 0;
   TimePoint sampled_at_ = 0;
   uint64_t redeliveries_counted_ = 0;
+  uint64_t repairs_counted_ = 0;  // routing repairs already counted
   uint64_t stall_micros_counted_ = 0;
 
   std::thread sync_thread_;

@@ -137,6 +137,10 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& r, MetricsConfig config)
       redeliveries(MakeCounter(r, "switchboard_redeliveries_total",
                                "Deliveries sent again: after a client's Hello, or after the "
                                "redelivery timeout without an ack")),
+      routing_repairs(MakeCounter(r, "switchboard_routing_repairs_total",
+                                  "Stuck routing states the periodic reconciliation found and "
+                                  "repaired (an offer with no timer, a reservation with no "
+                                  "contact, ...); should stay 0")),
       credit_withheld_seconds(MakeCounter(r, "switchboard_credit_withheld_seconds_total",
                                           "Time adapters' credit was withheld")),
       sessions_open(MakeGauge(r, "switchboard_sessions_open", "Sessions not closed")),

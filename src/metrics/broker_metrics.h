@@ -98,6 +98,7 @@ class BrokerMetrics {
   prometheus::Counter& sends_unreachable;
   prometheus::Counter& duplicates_dropped;
   prometheus::Counter& redeliveries;
+  prometheus::Counter& routing_repairs;
   prometheus::Counter& credit_withheld_seconds;
   prometheus::Gauge& sessions_open;
   prometheus::Gauge& agents_signed_in;
