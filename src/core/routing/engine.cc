@@ -107,6 +107,12 @@ struct Timer {
   bool operator>(const Timer& o) const { return std::tie(at, order) > std::tie(o.at, o.order); }
 };
 
+// Hashes agent ids as string_view, so a lookup by string_view builds no string.
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+};
+
 }  // namespace
 
 struct RoutingEngine::State {
@@ -219,7 +225,8 @@ struct RoutingEngine::State {
 
   std::vector<AgentRec> agents;
   std::vector<uint32_t> free_agents;
-  std::unordered_map<std::string, uint32_t> agent_index;
+  // Found by string_view without building a string (heterogeneous lookup).
+  std::unordered_map<std::string, uint32_t, IdHash, std::equal_to<>> agent_index;
   size_t signed_in_count = 0;
   int64_t next_join = 1;
 
@@ -715,7 +722,7 @@ struct RoutingEngine::State {
     return &contacts[it->second];
   }
   uint32_t FindAgent(std::string_view id) const {
-    auto it = agent_index.find(std::string(id));
+    auto it = agent_index.find(id);
     return it == agent_index.end() ? kNone : it->second;
   }
   // The agent is not offered this contact again for the queue's offer timeout, so the
