@@ -50,6 +50,8 @@ routing::AgentInfo BrokerCore::AgentOf(const std::string& agent_id, const std::s
   for (const auto& [key, value] : profile.attributes) {
     if (key == "bot") {
       a.bot = value == "1" || value == "true";
+    } else {
+      a.attributes.emplace_back(key, value);  // agent.<key> in pools
     }
   }
   for (const Skill& skill : skills) {

@@ -1207,6 +1207,12 @@ struct RoutingEngine::State {
     a.group = info.group;
     a.outsourced = info.outsourced;
     a.attrs = Attributes();
+    for (const auto& [key, value] : info.attributes) {
+      if (key != "id" && key != "group" && key != "tier" && key != "outsourced" &&
+          key != "bot" && !key.starts_with("skill.")) {
+        a.attrs.Set(key, value);
+      }
+    }
     a.attrs.Set("id", info.id);
     a.attrs.Set("group", info.group);
     a.attrs.Set("tier", info.tier);

@@ -74,6 +74,10 @@ struct AgentInfo {
   uint32_t budget = 0;                      // 0: the config's default_budget
   std::array<uint32_t, kChannelCount> cost{};  // per channel; 0: the config's channel_cost
   std::array<uint32_t, kChannelCount> cap{};   // sessions per channel; 0: no hard cap
+  // Free attributes (language = "de", site = "berlin", ...): string values that pools read as
+  // agent.<key>. A key that names one of the attributes above (id, group, tier, outsourced,
+  // bot, skill.*) is ignored.
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 struct ContactInfo {

@@ -135,6 +135,29 @@ TEST_F(EngineTest, DefaultConfigOffersToLongestIdleAgent) {
   EXPECT_EQ(Count(ContactEvent::Kind::kAnswered), 1);
 }
 
+// A worker's free attributes (here its language) are agent attributes that pools read; a
+// free attribute cannot pose as one of the engine's own (tier, skill.*).
+TEST_F(EngineTest, PoolsReadAnAgentsFreeAttributes) {
+  RoutingConfig config = RoutingConfig::Default();
+  config.queues[0].steps[0].pool = AgentExpr("agent.language == \"de\" and agent.tier < 2");
+  Make(config);
+  AgentInfo french = Agent("fr");
+  french.attributes = {{"language", "fr"}};
+  SignIn(french);
+  AgentInfo german = Agent("de");
+  german.attributes = {{"language", "de"}, {"tier", "9"}, {"skill.x", "5"}};
+  now_ += kSeconds;  // idle for less time than "fr"
+  SignIn(german);
+  Arrive(Contact(1));
+  EXPECT_EQ(OnlyOffer().agent, "de");
+  auto view = engine_->Agent("de");
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->attributes.Find("tier") != nullptr &&
+                std::get<int64_t>(*view->attributes.Find("tier")) == 1,
+            true);
+  EXPECT_EQ(view->attributes.Find("skill.x"), nullptr);
+}
+
 TEST_F(EngineTest, CapacityBudgetCostsPerChannel) {
   Make(RoutingConfig::Default());  // budget 100, phone 100, chat 20
   SignIn(Agent("a"));
