@@ -568,6 +568,7 @@ Status BrokerCore::OnAccept(const std::string& client_id, uint64_t seq, SessionI
   }
   Session& s = found->second;
   Dequeue(s);
+  handovers_.erase(s.id);
   s.state = SessionState::kActive;
   s.agent_id = client_id;
   s.answered_at = now;
@@ -681,6 +682,7 @@ void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now
       waiting_entries_.erase(waiting);
     }
   }
+  handovers_.erase(s.id);
   s.state = SessionState::kClosed;
   s.disposition = disposition;
   s.closed_at = now;
@@ -868,11 +870,10 @@ Status BrokerCore::OnTransfer(const std::string& client_id, uint64_t seq, const 
   if (!st.ok()) {
     return Fail(client_id, seq, st.code(), st.message());
   }
-  if (!in.to_agent.empty()) {
-    // It waits for that agent only (direct transfer); its queue stays.
-  } else {
-    s->queue = in.to_queue;
+  if (in.to_agent.empty()) {
+    s->queue = in.to_queue;  // a direct transfer waits for that agent; its queue stays
   }
+  handovers_[s->id] = Handover{client_id, in.note};
   BackToWaiting(*s, now);
   ApplyRouting(now);
   return Status::Ok();
@@ -891,6 +892,7 @@ Status BrokerCore::OnEscalate(const std::string& client_id, uint64_t seq, const 
   if (Status st = routing_.Escalate(s->id, now); !st.ok()) {
     return Fail(client_id, seq, st.code(), st.message());
   }
+  handovers_[s->id] = Handover{client_id, in.note};
   BackToWaiting(*s, now);  // a follow-up task for tier 2, open until a tier-2 agent closes it
   ApplyRouting(now);
   return Status::Ok();
@@ -915,6 +917,7 @@ Status BrokerCore::OnHandoff(const std::string& client_id, uint64_t seq, const H
   if (!in.to_queue.empty()) {
     s->queue = in.to_queue;
   }
+  handovers_[s->id] = Handover{client_id, ""};  // the engine keeps the bot's summary
   BackToWaiting(*s, now);  // the human gets the whole transcript, the bot's part included
   ApplyRouting(now);
   return Status::Ok();
@@ -975,6 +978,12 @@ void BrokerCore::ApplyRouting(TimePoint now) {
         o.priority = view->priority;
         o.follow_up = view->follow_up;
         o.summary = view->summary;
+      }
+      if (auto h = handovers_.find(s.id); h != handovers_.end()) {
+        o.transferred_from = h->second.from;
+        if (o.summary.empty()) {
+          o.summary = h->second.note;
+        }
       }
       out_.outgoing.push_back({offer->agent, std::move(o)});
     } else if (auto* gone = std::get_if<routing::OfferWithdrawn>(&action)) {

@@ -430,6 +430,13 @@ class BrokerCore {
   std::unordered_map<SessionId, Session> sessions_;          // open sessions
   std::unordered_map<std::string, SessionId> open_by_key_;  // tenant/channel/customer -> id
   std::unordered_map<SessionId, std::vector<TranscriptEntry>> waiting_entries_;
+  // Sessions moved on by an agent (transfer, escalation, hand-off) until the next agent
+  // accepts: who moved it and the note for the next agent, both shown in the offer.
+  struct Handover {
+    std::string from;
+    std::string note;
+  };
+  std::unordered_map<SessionId, Handover> handovers_;
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
   size_t waiting_count_ = 0;  // entries in waiting_entries_

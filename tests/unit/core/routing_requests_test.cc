@@ -342,6 +342,8 @@ TEST_F(RoutingRequestsTest, TransferredSessionGoesToTheNamedAgentWithItsTranscri
   auto to_bob = Sent<OfferOut>(t, "bob");
   ASSERT_EQ(to_bob.size(), 1u);
   EXPECT_EQ(to_bob[0].session_id, sid);
+  EXPECT_EQ(to_bob[0].transferred_from, "alice");
+  EXPECT_EQ(to_bob[0].summary, "refund");  // the note for the next agent
   // The next agent gets the whole transcript: the engine reads it back from the store.
   EXPECT_EQ(t.load_transcripts, (std::vector<SessionId>{sid}));
   EXPECT_EQ(core_.FindSession(sid)->state, SessionState::kQueued);
