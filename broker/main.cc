@@ -47,6 +47,12 @@ int Fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   using namespace switchboard;
+  // First of all: a SIGHUP (a reload) must never kill the broker, even while it starts (the
+  // routing file is read at start anyway; one that comes before the loop runs does nothing).
+  struct sigaction hup = {};
+  hup.sa_handler = OnHangUp;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
 
   std::string bind = "tcp://127.0.0.1:5570";
   std::string data_dir = "switchboard-data";
@@ -299,10 +305,6 @@ int main(int argc, char** argv) {
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
-  struct sigaction hup = {};
-  hup.sa_handler = OnHangUp;
-  sigemptyset(&hup.sa_mask);
-  sigaction(SIGHUP, &hup, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   auto bound = engine.Start();
