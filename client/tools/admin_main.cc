@@ -494,6 +494,9 @@ int main(int argc, char** argv) {
   std::string until_text;
   bool recheck = false;
   uint32_t qa_limit = 100;
+  CLI::App* reload = app.add_subcommand(
+      "reload-routing", "make the broker re-read its routing file (as SIGHUP does); prints the "
+                        "load error (file, line, field) if the file is refused");
   CLI::App* qa = app.add_subcommand(
       "qa", "list the closed sessions flagged for quality inspection (print one with transcript)");
   qa->add_option("--since", since_text,
@@ -676,6 +679,15 @@ int main(int argc, char** argv) {
     return Fail(admin.error().ToString());
   }
   const std::chrono::milliseconds timeout(timeout_ms);
+
+  if (*reload) {
+    auto st = admin->ReloadRouting(timeout);
+    if (!st.ok()) {
+      return Fail("reload-routing: " + st.error().ToString());
+    }
+    std::printf("routing reloaded\n");
+    return 0;
+  }
 
   if (*transcript) {
     std::vector<TranscriptEntry> entries;

@@ -482,6 +482,12 @@ void Engine::HandleReloadRouting(const std::string& peer, const std::string& cli
                 "admin requests are sent with seq 0, not " + std::to_string(env.seq()));
   } else {
     st = ReloadRouting(clock_.Now());  // the load error names the file, line and field
+    if (st.ok()) {
+      std::fprintf(stderr, "switchboard-broker: routing reloaded (admin '%s')\n", client.c_str());
+    } else {
+      std::fprintf(stderr, "switchboard-broker: routing not reloaded (admin '%s'): %s\n",
+                   client.c_str(), st.message().c_str());
+    }
   }
   protocol::FrameBuilder b(256 + st.message().size());
   if (st.ok()) {

@@ -13,6 +13,7 @@
 #include "support/broker_process.h"
 #include "support/temp_dir.h"
 #include "switchboard/client/adapter.h"
+#include "switchboard/client/admin.h"
 #include "switchboard/client/worker.h"
 
 namespace switchboard {
@@ -146,6 +147,31 @@ TEST_F(RoutingFileTest, SighupReloadsTheFileAndABrokenFileChangesNothing) {
   EXPECT_NE(log.find("routing not reloaded"), std::string::npos) << log;
   EXPECT_NE(log.find("routing.toml:1"), std::string::npos) << log;
   EXPECT_NE(log.find("routing reloaded"), std::string::npos) << log;
+}
+
+TEST_F(RoutingFileTest, AnAdminReloadAnswersTheLoadErrorOrLoadsTheFile) {
+  auto plain = SignIn("plain", 0);
+  ASSERT_TRUE(plain.has_value());
+  client::AdminOptions o;
+  o.client_id = "ops";
+  auto admin = client::Admin::Connect(endpoint_, o);
+  ASSERT_TRUE(admin.ok()) << admin.error().ToString();
+  Write(routing_, "[routing]\ndefault_queue = \"general\"\n[[routing.queue]]\nname = \"general\"\n"
+                  "bogus = 1\n");
+  client::Status refused = admin->ReloadRouting(10s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), client::ErrorCode::kBadRequest);
+  EXPECT_NE(refused.error().reason.find("routing.toml:5"), std::string::npos)
+      << refused.error().reason;
+  Customer("big-spender", 3);
+  EXPECT_FALSE(NextOffer(*plain, 300ms).has_value());  // the VIP rule is still in force
+  Write(routing_, kFlatRouting);
+  ASSERT_TRUE(admin->ReloadRouting(10s).ok());
+  auto offer = NextOffer(*plain, 5s);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->queue, "general");
+  EXPECT_EQ(broker_->Terminate(), 0);
+  EXPECT_NE(broker_->StderrLog().find("routing reloaded (admin 'ops')"), std::string::npos);
 }
 
 TEST_F(RoutingFileTest, ABrokenFileStopsTheBrokerAtStartWithItsLineAndField) {
