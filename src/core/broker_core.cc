@@ -813,10 +813,12 @@ Status BrokerCore::OnPositionRequest(const std::string& client_id, uint64_t seq,
     return error;
   }
   const Session& s = *found;
+  position_asked_by_[s.id] = client_id;
   if (s.state == SessionState::kQueued && routing_.PositionRequest(s.id, now).ok()) {
     ApplyRouting(now);  // the engine's PositionUpdate becomes the answer
     return Status::Ok();
   }
+  position_asked_by_.erase(s.id);
   PositionOut p;  // answered: position 0
   p.session_id = s.id;
   p.tenant = s.tenant;
@@ -1033,7 +1035,14 @@ void BrokerCore::ApplyRouting(TimePoint now) {
       p.customer_id = s.customer_id;
       p.position = pos->position;
       p.expected_wait_ms = ToMillis(pos->expected_wait);
-      out_.outgoing.push_back({s.adapter_id, std::move(p)});
+      // The answer to a request goes to the adapter that asked; an update unasked to the one
+      // that last carried the customer.
+      std::string to = s.adapter_id;
+      if (auto asked = position_asked_by_.find(s.id); asked != position_asked_by_.end()) {
+        to = std::move(asked->second);
+        position_asked_by_.erase(asked);
+      }
+      out_.outgoing.push_back({std::move(to), std::move(p)});
     } else if (auto* presence = std::get_if<routing::AgentPresence>(&action)) {
       if (IsConnected(presence->agent)) {
         PresenceChangedOut p;

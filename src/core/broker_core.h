@@ -437,6 +437,8 @@ class BrokerCore {
     std::string note;
   };
   std::unordered_map<SessionId, Handover> handovers_;
+  // The adapter that asked for a contact's position, for the answer of this turn.
+  std::unordered_map<SessionId, std::string> position_asked_by_;
   std::unordered_map<std::string, Client> clients_;
   size_t outbox_size_ = 0;
   size_t waiting_count_ = 0;  // entries in waiting_entries_

@@ -256,6 +256,18 @@ TEST_F(RoutingRequestsTest, PositionRequestAnswersThePlaceInTheQueue) {
   EXPECT_EQ(Sent<PositionOut>(Turn(), "im-1").at(0).position, 0u);
 
   EXPECT_EQ(AskPosition("nobody").code(), Code::kUnknownSession);
+
+  // The answer goes to the adapter that asked, not the one that carried the customer.
+  Adapter("im-2");
+  Turn();
+  const uint64_t seq = Begin("im-2");
+  ASSERT_TRUE(core_.OnPositionRequest("im-2", seq, PositionRequestIn{"shop", Channel::kIm, "c3"},
+                                      clock_.Now())
+                  .ok());
+  TurnOutput t = Turn();
+  EXPECT_TRUE(Sent<PositionOut>(t, "im-1").empty());
+  ASSERT_EQ(Sent<PositionOut>(t, "im-2").size(), 1u);
+  EXPECT_EQ(Sent<PositionOut>(t, "im-2")[0].position, 1u);
 }
 
 TEST_F(RoutingRequestsTest, AgentUpdateChangesCapacityAndKeepsLoad) {
