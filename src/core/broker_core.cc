@@ -708,6 +708,9 @@ void BrokerCore::CloseSession(Session& s, Disposition disposition, TimePoint now
 
 Session* BrokerCore::Held(const std::string& client_id, uint64_t seq, SessionId id,
                           Status* error) {
+  if (SignedIn(client_id, Role::kWorker, seq, error) == nullptr) {
+    return nullptr;
+  }
   auto it = sessions_.find(id);
   if (it == sessions_.end()) {
     *error = Fail(client_id, seq, Code::kUnknownSession,
@@ -720,6 +723,12 @@ Session* BrokerCore::Held(const std::string& client_id, uint64_t seq, SessionId 
     return nullptr;
   }
   return &it->second;
+}
+
+void BrokerCore::MovedOn(Session& s, Handover handover, TimePoint now) {
+  handovers_[s.id] = std::move(handover);
+  BackToWaiting(s, now);  // the next agent gets the whole transcript
+  ApplyRouting(now);
 }
 
 void BrokerCore::BackToWaiting(Session& s, TimePoint now) {
@@ -860,9 +869,6 @@ Status BrokerCore::OnReady(const std::string& client_id, uint64_t seq, const Rea
 Status BrokerCore::OnTransfer(const std::string& client_id, uint64_t seq, const TransferIn& in,
                               TimePoint now) {
   Status error;
-  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
-    return error;
-  }
   Session* s = Held(client_id, seq, in.session_id, &error);
   if (s == nullptr) {
     return error;
@@ -875,18 +881,13 @@ Status BrokerCore::OnTransfer(const std::string& client_id, uint64_t seq, const 
   if (in.to_agent.empty()) {
     s->queue = in.to_queue;  // a direct transfer waits for that agent; its queue stays
   }
-  handovers_[s->id] = Handover{client_id, in.note};
-  BackToWaiting(*s, now);
-  ApplyRouting(now);
+  MovedOn(*s, Handover{client_id, in.note}, now);
   return Status::Ok();
 }
 
 Status BrokerCore::OnEscalate(const std::string& client_id, uint64_t seq, const EscalateIn& in,
                               TimePoint now) {
   Status error;
-  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
-    return error;
-  }
   Session* s = Held(client_id, seq, in.session_id, &error);
   if (s == nullptr) {
     return error;
@@ -894,18 +895,13 @@ Status BrokerCore::OnEscalate(const std::string& client_id, uint64_t seq, const 
   if (Status st = routing_.Escalate(s->id, now); !st.ok()) {
     return Fail(client_id, seq, st.code(), st.message());
   }
-  handovers_[s->id] = Handover{client_id, in.note};
-  BackToWaiting(*s, now);  // a follow-up task for tier 2, open until a tier-2 agent closes it
-  ApplyRouting(now);
+  MovedOn(*s, Handover{client_id, in.note}, now);  // a follow-up task for tier 2
   return Status::Ok();
 }
 
 Status BrokerCore::OnHandoff(const std::string& client_id, uint64_t seq, const HandoffIn& in,
                              TimePoint now) {
   Status error;
-  if (SignedIn(client_id, Role::kWorker, seq, &error) == nullptr) {
-    return error;
-  }
   Session* s = Held(client_id, seq, in.session_id, &error);
   if (s == nullptr) {
     return error;
@@ -919,9 +915,7 @@ Status BrokerCore::OnHandoff(const std::string& client_id, uint64_t seq, const H
   if (!in.to_queue.empty()) {
     s->queue = in.to_queue;
   }
-  handovers_[s->id] = Handover{client_id, ""};  // the engine keeps the bot's summary
-  BackToWaiting(*s, now);  // the human gets the whole transcript, the bot's part included
-  ApplyRouting(now);
+  MovedOn(*s, Handover{client_id, ""}, now);  // the engine keeps the bot's summary
   return Status::Ok();
 }
 

@@ -380,7 +380,12 @@ class BrokerCore {
   // queues the error and returns null.
   Session* CustomerSession(const std::string& client_id, uint64_t seq, const std::string& tenant,
                            Channel channel, const std::string& customer_id, Status* error);
-  // Finds a session the worker holds, or queues the error and returns null.
+  // An agent moved its session on (transfer, escalation, hand-off) and the engine took it:
+  // it waits again, and the next agent's offer names `handover`.
+  struct Handover;
+  void MovedOn(Session& s, Handover handover, TimePoint now);
+  // Finds a session the worker holds (checked for the worker role), or queues the error and
+  // returns null.
   Session* Held(const std::string& client_id, uint64_t seq, SessionId id, Status* error);
   void ReleaseSessions(const std::string& agent_id, TimePoint now);
   void ResendOutbox(const std::string& client_id, Client& c, TimePoint now);
