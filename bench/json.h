@@ -11,6 +11,8 @@
 // Thread rules: plain values.
 #pragma once
 
+#include "common/json_quote.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -60,8 +62,8 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Escapes a string for JSON, with the quotes.
-std::string JsonQuote(std::string_view s);
+// Escapes a string for JSON, with the quotes (common/json_quote.h).
+using switchboard::JsonQuote;
 
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };

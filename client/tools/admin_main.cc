@@ -35,6 +35,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/json_quote.h"
+
 #include "planning/staffing.h"
 #include "switchboard/client/admin.h"
 
@@ -195,37 +197,7 @@ std::string FormatHour(int64_t us) {
 
 // ---- JSON ----
 
-std::string Json(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned char>(c));
-          out += esc;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string Json(std::string_view s) { return switchboard::JsonQuote(s); }
 
 std::string Json(int64_t v) { return std::to_string(v); }
 std::string Json(uint64_t v) { return std::to_string(v); }

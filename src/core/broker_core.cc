@@ -109,16 +109,7 @@ routing::ContactInfo BrokerCore::ContactOf(const Session& s) const {
 }
 
 std::string BrokerCore::GroupOf(const std::string& agent) const {
-  if (agent.empty()) {
-    return "";
-  }
-  std::optional<routing::AgentView> view = routing_.Agent(agent);
-  if (!view.has_value()) {
-    return "";
-  }
-  const routing::Value* group = view->attributes.Find("group");
-  const std::string* name = group == nullptr ? nullptr : std::get_if<std::string>(group);
-  return name == nullptr ? "" : *name;
+  return std::string(routing_.GroupOf(agent));
 }
 BrokerCore::~BrokerCore() = default;
 
@@ -234,7 +225,7 @@ Status BrokerCore::Reconfigure(routing::RoutingConfig routing, TimePoint now) {
       continue;
     }
     if (std::optional<routing::ContactView> view = routing_.Contact(id);
-        view.has_value() && view->queue != s.queue) {
+        view.has_value() && view->queue != s.queue) {  // a reload: rare, a copy is fine
       s.queue = view->queue;
       MarkDirty(s);
     }
@@ -970,10 +961,10 @@ void BrokerCore::ApplyRouting(TimePoint now) {
       o.timeout_ms = ToMillis(offer->timeout);
       o.waited_ms = ToMillis(offer->waited);
       o.intent = s.attributes.intent;
-      if (std::optional<routing::ContactView> view = routing_.Contact(s.id)) {
-        o.priority = view->priority;
-        o.follow_up = view->follow_up;
-        o.summary = view->summary;
+      if (std::optional<routing::RoutingEngine::OfferFacts> facts = routing_.Facts(s.id)) {
+        o.priority = facts->priority;
+        o.follow_up = facts->follow_up;
+        o.summary = facts->summary;
       }
       if (auto h = handovers_.find(s.id); h != handovers_.end()) {
         o.transferred_from = h->second.from;
@@ -985,9 +976,9 @@ void BrokerCore::ApplyRouting(TimePoint now) {
     } else if (auto* gone = std::get_if<routing::OfferWithdrawn>(&action)) {
       if (IsConnected(gone->agent)) {
         // Gone from the engine: the customer left; answered: another agent took it.
-        std::optional<routing::ContactView> view = routing_.Contact(gone->contact);
-        const WithdrawReason reason = !view.has_value() ? WithdrawReason::kContactLeft
-                                      : view->state == routing::ContactState::kActive
+        std::optional<routing::RoutingEngine::OfferFacts> facts = routing_.Facts(gone->contact);
+        const WithdrawReason reason = !facts.has_value() ? WithdrawReason::kContactLeft
+                                      : facts->state == routing::ContactState::kActive
                                           ? WithdrawReason::kTakenByAnother
                                           : WithdrawReason::kExpired;
         out_.outgoing.push_back(
@@ -1342,12 +1333,14 @@ size_t BrokerCore::agents_signed_in() const { return routing_.signed_in(); }
 
 std::vector<BrokerCore::QueueView> BrokerCore::Queues(TimePoint now, bool oldest) const {
   std::vector<QueueView> views;
-  std::map<std::string, size_t> index;
   for (const routing::QueueConfig& q : routing_.config().queues) {
-    index[q.name] = views.size();
     views.push_back(QueueView{q.name, routing_.waiting(q.name), 0});
   }
-  if (oldest) {
+  if (oldest) {  // about once a second
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < views.size(); ++i) {
+      index[views[i].queue] = i;
+    }
     for (const auto& [id, s] : sessions_) {
       if (s.state != SessionState::kQueued) {
         continue;
@@ -1365,26 +1358,16 @@ std::vector<BrokerCore::QueueView> BrokerCore::Queues(TimePoint now, bool oldest
 std::map<std::string, BrokerCore::AgentCounts> BrokerCore::AgentsByGroup() const {
   std::map<std::string, AgentCounts> groups;
   for (const routing::AgentView& a : routing_.Agents()) {
-    const routing::Value* g = a.attributes.Find("group");
-    const std::string* name = g == nullptr ? nullptr : std::get_if<std::string>(g);
-    AgentCounts& c = groups[name == nullptr ? std::string() : *name];
+    AgentCounts& c = groups[a.group];
     if (!a.signed_in || a.presence == routing::Presence::kOffline) {
       ++c.offline;
       continue;
     }
     if (a.presence == routing::Presence::kAway) {
       ++c.away;
-      if (a.used > 0) {
-        ++c.handling;
-      }
-      continue;
+    } else {
+      ++(a.has_room ? c.available : c.busy);
     }
-    bool room = false;
-    for (size_t ch = 0; ch < kChannelCount; ++ch) {
-      room = room || (a.used + a.cost[ch] <= a.budget && (a.cap[ch] == 0 || a.count[ch] < a.cap[ch]));
-    }
-    room = room && a.presence == routing::Presence::kAvailable && !a.wrap_up;
-    ++(room ? c.available : c.busy);
     if (a.used > 0) {
       ++c.handling;
     }

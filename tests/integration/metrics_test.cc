@@ -213,6 +213,7 @@ TEST_F(MetricsScrapeTest, AShortConversationMovesTheContactCentreCounters) {
   EXPECT_EQ(Sample(page, "switchboard_clients_connected", {{"role", "worker"}}), 1);
   EXPECT_EQ(Sample(page, "switchboard_clients_connected", {{"role", "service"}}), 1);
   EXPECT_TRUE(Sample(page, "switchboard_rocksdb_write_stopped", {}).has_value());
+  EXPECT_EQ(Sample(page, "switchboard_routing_repairs_total", {}), 0);  // exported, nothing stuck
 
   // Sampled once a second: alice holds the re-contact's offer, so she is busy and handling.
   EXPECT_TRUE(Eventually("switchboard_agents", {{"group", "post-sale"}, {"state", "busy"}}, 1));

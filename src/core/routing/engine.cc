@@ -1187,7 +1187,11 @@ struct RoutingEngine::State {
   AgentView ViewOf(const AgentRec& a) const {
     AgentView v;
     v.id = a.id;
+    v.group = a.group;
     v.signed_in = a.signed_in;
+    for (int c = 0; c < kChannelCount && !v.has_room; ++c) {
+      v.has_room = HasRoom(a, static_cast<Channel>(c));
+    }
     v.presence = a.presence;
     v.wrap_up = InWrap(a);
     v.attributes = a.attrs;
@@ -2031,6 +2035,20 @@ std::optional<ContactView> RoutingEngine::Contact(SessionId contact) const {
     return std::nullopt;
   }
   return s_->ViewOf(s_->contacts[it->second]);
+}
+
+std::optional<RoutingEngine::OfferFacts> RoutingEngine::Facts(SessionId contact) const {
+  auto it = s_->contact_index.find(contact);
+  if (it == s_->contact_index.end()) {
+    return std::nullopt;
+  }
+  const State::ContactRec& c = s_->contacts[it->second];
+  return OfferFacts{c.state, c.priority, c.follow_up, c.summary};
+}
+
+std::string_view RoutingEngine::GroupOf(std::string_view agent) const {
+  const uint32_t slot = s_->FindAgent(agent);
+  return slot == kNone ? std::string_view() : std::string_view(s_->agents[slot].group);
 }
 
 std::optional<AgentView> RoutingEngine::Agent(std::string_view agent) const {

@@ -157,7 +157,9 @@ struct ContactView {
 };
 struct AgentView {
   std::string id;
+  std::string group;
   bool signed_in = false;
+  bool has_room = false;  // may be offered a contact now, on some channel
   Presence presence = Presence::kOffline;
   bool wrap_up = false;
   Attributes attributes;
@@ -264,6 +266,15 @@ class RoutingEngine {
   uint64_t repairs() const;  // what reconciliation repaired so far (should stay 0)
   uint64_t decisions() const;  // contact-to-agent choices made (offers, counting multi-offers once)
   std::optional<ContactView> Contact(SessionId contact) const;
+  // Cheap reads for every offer and close (no copy of the whole view).
+  struct OfferFacts {
+    ContactState state = ContactState::kWaiting;
+    int priority = 0;
+    bool follow_up = false;
+    std::string_view summary;  // valid until the next call that changes the engine
+  };
+  std::optional<OfferFacts> Facts(SessionId contact) const;
+  std::string_view GroupOf(std::string_view agent) const;  // "" for an unknown agent
   std::optional<AgentView> Agent(std::string_view agent) const;
   std::vector<ContactView> Contacts() const;
   std::vector<AgentView> Agents() const;

@@ -343,6 +343,34 @@ TEST_F(CoreTest, UnansweredOfferExpiresAndMovesOn) {
   EXPECT_EQ(Accept("alice", offer).code(), Code::kStaleOffer);
 }
 
+// The built-in routing (no routing file) never sets an agent away for missed offers: the
+// contact comes back to it once its exclusion (one offer timeout) is over.
+TEST_F(CoreTest, WithoutARoutingFileMissedOffersNeverSetAnAgentAway) {
+  Adapter("im-1");
+  Worker("alice");
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  ASSERT_EQ(Sent<OfferOut>(Turn(), "alice").size(), 1u);
+  for (int missed = 1; missed <= 4; ++missed) {
+    for (const char* who : {"alice", "im-1"}) {
+      core_.OnActivity(who, clock_.Now() + 10 * kSeconds);
+    }
+    clock_.Advance(10 * kSeconds);
+    core_.OnTick(clock_.Now());
+    TurnOutput t = Turn();
+    EXPECT_TRUE(Sent<PresenceChangedOut>(t, "alice").empty()) << "after " << missed;
+    if (Sent<OfferOut>(t, "alice").empty()) {  // excluded for one offer timeout
+      for (const char* who : {"alice", "im-1"}) {
+        core_.OnActivity(who, clock_.Now() + 10 * kSeconds);
+      }
+      clock_.Advance(10 * kSeconds);
+      core_.OnTick(clock_.Now());
+      t = Turn();
+      EXPECT_TRUE(Sent<PresenceChangedOut>(t, "alice").empty()) << "after " << missed;
+    }
+    ASSERT_EQ(Sent<OfferOut>(t, "alice").size(), 1u) << "after " << missed << " missed offers";
+  }
+}
+
 TEST_F(CoreTest, ResentSeqIsDroppedButAcknowledgedAgain) {
   Adapter("im-1");
   Turn();

@@ -417,6 +417,8 @@ TEST_F(RoutingRequestsTest, ABotHandsOffToAHumanQueueWithItsIntentAndSummary) {
   EXPECT_EQ(to_human[0].session_id, sid);
   EXPECT_EQ(to_human[0].summary, "wants to return shoes");
   EXPECT_EQ(to_human[0].attributes.intent, "return");
+  EXPECT_EQ(to_human[0].intent, "return");
+  EXPECT_EQ(to_human[0].transferred_from, "bot");
   EXPECT_EQ(core_.OnHandoff("im-1", Begin("im-1"), HandoffIn{sid, "default", "", ""},
                             clock_.Now())
                 .code(),
