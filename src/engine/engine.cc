@@ -93,6 +93,12 @@ Result<std::string> Engine::Start() {
   counted_queue_seq_ = recovered->counters.next_queue_seq;
   const size_t sessions = recovered->open_sessions.size();
   const size_t outbox = recovered->outbox.size();
+  if (recovered->deliveries_expired > 0) {
+    std::fprintf(stderr,
+                 "switchboard-broker: %llu undelivered messages are gone: their clients stayed "
+                 "away longer than the retention period, which removed the transcript entries\n",
+                 static_cast<unsigned long long>(recovered->deliveries_expired));
+  }
   core_.Restore(std::move(recovered).value(), clock_.Now());
   const double took = Seconds(std::chrono::steady_clock::now() - t0);
   std::fprintf(stderr,

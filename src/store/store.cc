@@ -125,9 +125,13 @@ void BuildSession(flatbuffers::FlatBufferBuilder& fbb, const core::Session& s) {
                                s.enqueued_at, s.answered_at, s.closed_at));
 }
 
+// A message's entry is always in the session's transcript (appended in the same batch or
+// before): the record names it instead of copying its text.
 void BuildDelivery(flatbuffers::FlatBufferBuilder& fbb, const core::Delivery& d) {
+  const bool by_ref = d.kind == core::Delivery::Kind::kMessage &&
+                      d.entry.session_id == d.session_id && !(d.entry == core::TranscriptEntry{});
   flatbuffers::Offset<fb::TranscriptEntry> entry;
-  if (!(d.entry == core::TranscriptEntry{})) {
+  if (!by_ref && !(d.entry == core::TranscriptEntry{})) {
     entry = BuildEntry(fbb, d.entry);
   }
   StringOffset client_id = Str(fbb, d.client_id);
@@ -135,12 +139,13 @@ void BuildDelivery(flatbuffers::FlatBufferBuilder& fbb, const core::Delivery& d)
   StringOffset customer_id = Str(fbb, d.customer_id);
   fbb.Finish(fb::CreateDelivery(fbb, d.id, client_id, static_cast<fb::DeliveryKind>(d.kind),
                                 d.session_id, tenant, static_cast<fb::Channel>(d.channel),
-                                customer_id, entry, static_cast<fb::Disposition>(d.disposition)));
+                                customer_id, entry, static_cast<fb::Disposition>(d.disposition),
+                                by_ref, by_ref ? d.entry.index : 0));
 }
 
 void BuildMark(flatbuffers::FlatBufferBuilder& fbb, const core::ClientMark& m) {
   StringOffset client_id = Str(fbb, m.client_id);
-  fbb.Finish(fb::CreateClientMark(fbb, client_id, m.epoch, m.processed_seq));
+  fbb.Finish(fb::CreateClientMark(fbb, client_id, m.epoch, m.processed_seq, m.acked_delivery));
 }
 
 void BuildCounters(flatbuffers::FlatBufferBuilder& fbb, const core::Counters& c) {
@@ -245,7 +250,10 @@ const char* DecodeSession(const std::string& value, core::SessionId key_id, core
   return nullptr;
 }
 
-const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, core::Delivery* out) {
+// `*entry_ref` tells whether the entry is to be read from the transcript (out->entry then has
+// only its session id and index).
+const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, core::Delivery* out,
+                           bool* entry_ref) {
   const auto* in = VerifiedRoot<fb::Delivery>(value);
   if (in == nullptr) {
     return "not a valid Delivery record";
@@ -264,7 +272,14 @@ const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, co
   out->channel = static_cast<core::Channel>(in->channel());
   out->customer_id = Str(in->customer_id());
   out->entry = core::TranscriptEntry{};
-  if (const fb::TranscriptEntry* entry = in->entry()) {
+  *entry_ref = in->entry_ref();
+  if (*entry_ref) {
+    if (out->kind != core::Delivery::Kind::kMessage) {
+      return "a transcript reference in a delivery that is not a message";
+    }
+    out->entry.session_id = out->session_id;
+    out->entry.index = in->entry_index();
+  } else if (const fb::TranscriptEntry* entry = in->entry()) {
     if (const char* error = DecodeEntry(*entry, &out->entry)) {
       return error;
     }
@@ -285,6 +300,7 @@ const char* DecodeMark(const std::string& value, std::string_view key_client_id,
   }
   out->epoch = in->epoch();
   out->processed_seq = in->processed_seq();
+  out->acked_delivery = in->acked_delivery();
   return nullptr;
 }
 
@@ -586,17 +602,18 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // for GetSession
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   db_options.merge_operator = NewCountMergeOperator();  // hourly arrival counts
+  std::function<TimePoint()> now_us = options.now_us;
+  if (!now_us) {
+    now_us = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  auto acked = std::make_shared<AckedDeliveries>();
+  db_options.compaction_filter_factory =
+      NewStoreFilterFactory(options.retention, std::move(now_us), acked);
   if (options.retention > 0) {
-    std::function<TimePoint()> now_us = options.now_us;
-    if (!now_us) {
-      now_us = [] {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      };
-    }
-    db_options.compaction_filter_factory =
-        NewRetentionFilterFactory(options.retention, std::move(now_us));
     db_options.periodic_compaction_seconds = static_cast<uint64_t>(
         std::clamp(options.retention, kMinPeriodicCompaction, kMaxPeriodicCompaction) / kSeconds);
   }
@@ -611,6 +628,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   store->db_.reset(db);
   store->statistics_ = db_options.statistics;
   store->options_ = options;
+  store->acked_ = std::move(acked);
   return store;
 }
 
@@ -750,6 +768,9 @@ Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
     stats->bytes = batch.GetDataSize();
     stats->records = batch.Count();
   }
+  for (const core::ClientMark& mark : m.marks) {  // committed: flushes may drop below them
+    acked_->Raise(mark.client_id, mark.acked_delivery);
+  }
   return Status::Ok();
 }
 
@@ -849,6 +870,24 @@ Result<core::RecoveredState> Store::Recover() {
     return st;
   }
 
+  st = ScanPrefix(db, ro, std::string(1, keys::kMarkPrefix),
+                  [&](std::string_view key, const std::string& record) -> Status {
+                    core::ClientMark mark;
+                    if (const char* error = DecodeMark(record, key.substr(1), &mark)) {
+                      return Corrupt(key, error);
+                    }
+                    acked_->Raise(mark.client_id, mark.acked_delivery);
+                    state.marks.push_back(std::move(mark));
+                    return Status::Ok();
+                  });
+  if (!st.ok()) {
+    return st;
+  }
+
+  // The outbox: deliveries at or below their client's acknowledged mark are done (their
+  // records wait for a flush or compaction to drop them). A message's entry is read back from
+  // its transcript.
+  const AckedDeliveries::Map acked = acked_->Snapshot();
   st = ScanPrefix(db, ro, std::string(1, keys::kDeliveryPrefix),
                   [&](std::string_view key, const std::string& record) -> Status {
                     std::optional<uint64_t> id = keys::DecodeId(key, keys::kDeliveryPrefix);
@@ -856,24 +895,38 @@ Result<core::RecoveredState> Store::Recover() {
                       return Corrupt(key, "malformed key");
                     }
                     core::Delivery delivery;
-                    if (const char* error = DecodeDelivery(record, *id, &delivery)) {
+                    bool entry_ref = false;
+                    if (const char* error = DecodeDelivery(record, *id, &delivery, &entry_ref)) {
                       return Corrupt(key, error);
                     }
                     AtLeastAbove(&state.counters.next_delivery_id, delivery.id);
-                    state.outbox.push_back(std::move(delivery));
-                    return Status::Ok();
-                  });
-  if (!st.ok()) {
-    return st;
-  }
-
-  st = ScanPrefix(db, ro, std::string(1, keys::kMarkPrefix),
-                  [&](std::string_view key, const std::string& record) -> Status {
-                    core::ClientMark mark;
-                    if (const char* error = DecodeMark(record, key.substr(1), &mark)) {
-                      return Corrupt(key, error);
+                    if (auto mark = acked.find(delivery.client_id);
+                        mark != acked.end() && delivery.id <= mark->second) {
+                      return Status::Ok();
                     }
-                    state.marks.push_back(std::move(mark));
+                    if (entry_ref) {
+                      const std::string entry_key =
+                          keys::TranscriptKey(delivery.session_id, delivery.entry.index);
+                      std::string entry_value;
+                      bool entry_found = false;
+                      if (Status got = GetValue(db, ro, entry_key, &entry_value, &entry_found);
+                          !got.ok()) {
+                        return got;
+                      }
+                      if (!entry_found) {
+                        // Only retention removes transcript entries: this delivery waited
+                        // longer than the retention period for its client.
+                        ++state.deliveries_expired;
+                        return Status::Ok();
+                      }
+                      const keys::TranscriptKeyParts parts{delivery.session_id,
+                                                           delivery.entry.index};
+                      if (const char* error =
+                              DecodeTranscriptRecord(entry_value, parts, &delivery.entry)) {
+                        return Corrupt(entry_key, error);
+                      }
+                    }
+                    state.outbox.push_back(std::move(delivery));
                     return Status::Ok();
                   });
   if (!st.ok()) {

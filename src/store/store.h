@@ -35,6 +35,9 @@ class Statistics;
 
 namespace switchboard::store {
 
+class AckedDeliveries;  // store/retention.h
+
+
 enum class Durability {
   // Acknowledged once in the WAL (in the OS page cache); the WAL is fsynced by SyncWal,
   // which the broker calls in the background at least once a second.
@@ -134,7 +137,10 @@ class Store {
   // written). With each session it puts one index key, or two: the customer's while the
   // session is not active, the agent's while one holds it, both (with closed_at) once closed.
   // Each of m.qa_flags puts a `Q` key (and an `R` key for a re-check); each of m.arrivals adds
-  // its count to the hour's stored count.
+  // its count to the hour's stored count. A message delivery names its transcript entry
+  // instead of copying it (the entry must be in the session's transcript: appended in this
+  // batch or before). Once committed, each mark's acked_delivery lets flushes and compactions
+  // drop that client's delivery records at or below it (retention.h).
   Status Commit(const core::Mutations& m, CommitStats* stats = nullptr);
 
   // fsyncs the WAL (fast mode's background sync). Safe to call from another thread, also
@@ -147,7 +153,9 @@ class Store {
   // Counters are raised, if needed, above every id and queue_seq it loads (and above the
   // highest stored session id). Fails with kStoreFailure on a read error or a corrupt or
   // inconsistent record (e.g. an open-session key without its session record); the message
-  // names the key. Read failures do not turn the store failed.
+  // names the key. Read failures do not turn the store failed. The outbox leaves out
+  // deliveries at or below their client's acked_delivery mark, and counts in
+  // deliveries_expired those whose transcript entry retention removed.
   Result<core::RecoveredState> Recover();
 
   // Reads for lookups and tests; kStoreFailure as Recover on a read error or corrupt record.
@@ -212,6 +220,7 @@ class Store {
                                     std::string_view cursor, uint32_t limit, size_t max_bytes);
 
   std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<AckedDeliveries> acked_;  // shared with the flush and compaction filter
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers, for Stats()
   Options options_;
   std::atomic<bool> failed_{false};

@@ -504,6 +504,94 @@ TEST(Store, DeliveredIdsLeaveOutboxWhichComesBackInIdOrder) {
   EXPECT_EQ(state->outbox[1], MakeDelivery(256, 1));
 }
 
+// A message delivery names its transcript entry instead of copying the text: the text is
+// written once, and recovery reads it back from the transcript.
+TEST(Store, MessageDeliveryStoresItsTextOnceAndRecoversIt) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  Mutations m;
+  TranscriptEntry entry = MakeEntry(4, 0);
+  entry.text = std::string(4000, 'x');
+  m.entries.push_back(entry);
+  Delivery d = MakeDelivery(9, 4);
+  d.kind = Delivery::Kind::kMessage;
+  d.entry = entry;
+  m.deliveries.push_back(d);
+  CommitStats stats;
+  ASSERT_TRUE(store->Commit(m, &stats).ok());
+  EXPECT_LT(stats.bytes, 2 * entry.text.size());  // once, not twice
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  ASSERT_EQ(state->outbox.size(), 1u);
+  EXPECT_EQ(state->outbox[0], d);
+  EXPECT_EQ(state->deliveries_expired, 0u);
+}
+
+// Cumulative acknowledgements are marks, not deletes: recovery leaves out every delivery of a
+// client at or below its mark, and other clients' deliveries are untouched.
+TEST(Store, AckedDeliveryMarkHidesAcknowledgedDeliveriesAcrossReopen) {
+  TempDir dir;
+  Mutations m;
+  for (core::DeliveryId id : {1u, 2u, 3u, 4u}) {
+    Delivery d = MakeDelivery(id, 1);
+    d.client_id = id == 2 ? "other" : "w1";
+    m.deliveries.push_back(d);
+  }
+  Mutations ack;
+  ack.marks.push_back(ClientMark{"w1", 1, 0, 3});
+  auto ids = [](const core::RecoveredState& state) {
+    std::vector<core::DeliveryId> out;
+    for (const Delivery& d : state.outbox) out.push_back(d.id);
+    return out;
+  };
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Commit(m).ok());
+    ASSERT_TRUE(store->Commit(ack).ok());
+    auto state = store->Recover();
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    EXPECT_EQ(ids(*state), (std::vector<core::DeliveryId>{2, 4}));
+    EXPECT_EQ(state->counters.next_delivery_id, 5u);  // skipped records still raise it
+  }
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(ids(*state), (std::vector<core::DeliveryId>{2, 4}));
+  ASSERT_EQ(state->marks.size(), 1u);
+  EXPECT_EQ(state->marks[0].acked_delivery, 3u);
+}
+
+// Acknowledged delivery records are dropped when their memtable is flushed (and by
+// compactions). Seen by writing the mark back to 0 afterwards: what was dropped stays gone,
+// what was not acknowledged comes back.
+TEST(Store, FlushDropsAcknowledgedDeliveryRecords) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  Mutations m;
+  for (core::DeliveryId id : {1u, 2u, 3u}) {
+    Delivery d = MakeDelivery(id, 1);
+    d.client_id = "w1";
+    m.deliveries.push_back(d);
+  }
+  m.marks.push_back(ClientMark{"w1", 1, 0, 2});
+  ASSERT_TRUE(store->Commit(m).ok());
+  ASSERT_TRUE(store->CompactAll().ok());  // flushes the memtable first
+  Mutations lower;
+  lower.marks.push_back(ClientMark{"w1", 1, 0, 0});
+  ASSERT_TRUE(store->Commit(lower).ok());
+  store.reset();
+  store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  ASSERT_EQ(state->outbox.size(), 1u);
+  EXPECT_EQ(state->outbox[0].id, 3u);
+}
+
 TEST(Store, UpsertsReplaceMarksAndCounters) {
   TempDir dir;
   auto store = OpenStore(dir.path());
