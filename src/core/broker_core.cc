@@ -466,7 +466,24 @@ Delivery BrokerCore::MakeDelivery(const Session& s, Delivery::Kind kind) {
 
 void BrokerCore::Deliver(const std::string& client_id, Delivery d, TimePoint now) {
   d.client_id = client_id;
-  out_.mutations.deliveries.push_back(d);
+  if (d.kind == Delivery::Kind::kMessage && d.entry.session_id == d.session_id) {
+    // The store names the transcript entry instead of copying it (Mutations::deliveries):
+    // the record needs no text.
+    Delivery& stored = out_.mutations.deliveries.emplace_back();
+    stored.id = d.id;
+    stored.client_id = client_id;
+    stored.kind = d.kind;
+    stored.session_id = d.session_id;
+    stored.tenant = d.tenant;
+    stored.channel = d.channel;
+    stored.customer_id = d.customer_id;
+    stored.entry.session_id = d.entry.session_id;
+    stored.entry.index = d.entry.index;
+    stored.entry.from = d.entry.from;
+    stored.entry.at = d.entry.at;
+  } else {
+    out_.mutations.deliveries.push_back(d);
+  }
   Client& c = clients_[client_id];
   if (c.connected) {
     out_.outgoing.push_back({client_id, d});

@@ -156,7 +156,10 @@ struct QaFlag {
 struct Mutations {
   std::vector<Session> sessions;          // upserts, closed sessions included
   std::vector<TranscriptEntry> entries;   // appends
-  std::vector<Delivery> deliveries;       // new outbox entries
+  // New outbox entries. A message delivery whose entry belongs to its session carries the
+  // entry's session id, index, party and time but not its text or agent id: the store names
+  // the transcript entry (written in this batch or before) and reads it back at recovery.
+  std::vector<Delivery> deliveries;
   std::vector<DeliveryId> delivered;      // outbox entries acknowledged: remove
   std::vector<ClientMark> marks;          // upserts
   std::optional<Counters> counters;       // set when any counter moved

@@ -115,7 +115,12 @@ class CoreTest : public ::testing::Test {
         }
       }
     }
-    for (auto& [id, d] : outbox) r.outbox.push_back(d);
+    for (auto& [id, d] : outbox) {
+      r.outbox.push_back(d);
+      if (d.kind == Delivery::Kind::kMessage) {  // the store reads the entry back
+        r.outbox.back().entry = entries.at({d.session_id, d.entry.index});
+      }
+    }
     for (auto& [id, m] : marks) r.marks.push_back(m);
     return r;
   }
