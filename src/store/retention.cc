@@ -40,14 +40,32 @@ class StoreFilter final : public rocksdb::CompactionFilter {
   StoreFilter(std::optional<TimePoint> cutoff, AckedDeliveries::Map acked)
       : cutoff_(cutoff), acked_(std::move(acked)) {}
 
+  // An acknowledged delivery is skipped, not removed: a removed key becomes a tombstone in the
+  // output (to hide older versions below), and at one delivery per message those tombstones
+  // were half of every flushed file. A `d` key is written once and names one content, so
+  // there is nothing older to hide. Everything else goes through Filter.
+  Decision FilterV2(int level, const rocksdb::Slice& key, ValueType value_type,
+                    const rocksdb::Slice& existing_value, std::string* new_value,
+                    std::string* skip_until) const override {
+    if (value_type == ValueType::kValue && !key.empty() && key[0] == keys::kDeliveryPrefix) {
+      if (!Acknowledged(std::string_view(key.data(), key.size()),
+                        std::string_view(existing_value.data(), existing_value.size()), acked_)) {
+        return Decision::kKeep;
+      }
+      skip_until->assign(key.data(), key.size());
+      skip_until->push_back('\0');  // the next key after this one
+      return Decision::kRemoveAndSkipUntil;
+    }
+    return CompactionFilter::FilterV2(level, key, value_type, existing_value, new_value,
+                                      skip_until);
+  }
+
   bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& existing_value,
               std::string* /*new_value*/, bool* /*value_changed*/) const override {
-    const std::string_view k(key.data(), key.size());
-    const std::string_view v(existing_value.data(), existing_value.size());
-    if (!k.empty() && k[0] == keys::kDeliveryPrefix) {
-      return Acknowledged(k, v, acked_);
-    }
-    return cutoff_.has_value() && Expired(k, v, *cutoff_);
+    return cutoff_.has_value() && Expired(std::string_view(key.data(), key.size()),
+                                          std::string_view(existing_value.data(),
+                                                           existing_value.size()),
+                                          *cutoff_);
   }
 
   // Hourly counts are merge operands until compaction folds them: each expires on its own.

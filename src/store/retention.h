@@ -15,7 +15,9 @@
 //
 // Besides retention, the same filter drops acknowledged deliveries: a `d` record whose id is at
 // or below its client's acknowledged mark (AckedDeliveries). This part runs at flushes too, so
-// a delivery acknowledged before its memtable is flushed never reaches an SST file. A record that does not
+// a delivery acknowledged before its memtable is flushed never reaches an SST file, and it
+// leaves no tombstone behind (RocksDB's kRemoveAndSkipUntil: a `d` key is written once, so no
+// older version needs hiding). A record that does not
 // decode is kept (Recover and the readers report it). A `t` entry cannot tell whether its
 // session is still open, so a session open longer than the retention period loses its oldest
 // entries; sessions close in minutes to days, so this is rare.
