@@ -427,8 +427,8 @@ Status CountTranscript(rocksdb::Iterator* it, core::Session* session) {
     return ReadError(last, it->status());
   }
   if (it->Valid()) {
-    std::optional<keys::TranscriptKeyParts> parts = keys::DecodeTranscriptKey(
-        std::string_view(it->key().data(), it->key().size()));
+    std::optional<keys::TranscriptKeyParts> parts =
+        keys::DecodeTranscriptKey(std::string_view(it->key().data(), it->key().size()));
     if (parts.has_value() && parts->session_id == session->id) {
       session->transcript_size = std::max(session->transcript_size, parts->index + 1);
     }
@@ -817,55 +817,53 @@ Result<core::RecoveredState> Store::Recover() {
   std::unique_ptr<rocksdb::Iterator> records(db->NewIterator(session_ro));
   std::unique_ptr<rocksdb::Iterator> transcripts(db->NewIterator(ro));
   constexpr int kMaxSteps = 16;  // past this many records, Seek instead of stepping
-  st = ScanPrefix(db, ro, std::string(1, keys::kOpenPrefix),
-                  [&](std::string_view key, const std::string&) -> Status {
-                    std::optional<uint64_t> id = keys::DecodeId(key, keys::kOpenPrefix);
-                    if (!id.has_value()) {
-                      return Corrupt(key, "malformed key");
-                    }
-                    const std::string session_key = keys::SessionKey(*id);
-                    int steps = 0;
-                    while (records->Valid() && records->key().compare(session_key) < 0 &&
-                           steps++ < kMaxSteps) {
-                      records->Next();
-                    }
-                    if (!records->Valid() || records->key().compare(session_key) < 0) {
-                      records->Seek(session_key);
-                    }
-                    if (!records->status().ok()) {
-                      return ReadError(session_key, records->status());
-                    }
-                    if (!records->Valid() || records->key().compare(session_key) != 0) {
-                      return Corrupt(key, "open session without a session record (" +
-                                              keys::DescribeKey(session_key) + ")");
-                    }
-                    value.assign(records->value().data(), records->value().size());
-                    core::Session session;
-                    if (const char* error = DecodeSession(value, *id, &session)) {
-                      return Corrupt(session_key, error);
-                    }
-                    if (session.state == core::SessionState::kClosed) {
-                      return Corrupt(session_key, "closed session listed as open");
-                    }
-                    if (session.state == core::SessionState::kQueued) {
-                      const size_t before = state.waiting_entries.size();
-                      Status read = ReadTranscript(db, ro, session.id, &state.waiting_entries);
-                      if (!read.ok()) {
-                        return read;
-                      }
-                      if (state.waiting_entries.size() > before) {
-                        session.transcript_size =
-                            std::max(session.transcript_size,
-                                     state.waiting_entries.back().index + 1);
-                      }
-                    } else if (Status count = CountTranscript(transcripts.get(), &session);
-                               !count.ok()) {
-                      return count;
-                    }
-                    AtLeastAbove(&state.counters.next_queue_seq, session.queue_seq);
-                    state.open_sessions.push_back(std::move(session));
-                    return Status::Ok();
-                  });
+  st = ScanPrefix(
+      db, ro, std::string(1, keys::kOpenPrefix),
+      [&](std::string_view key, const std::string&) -> Status {
+        std::optional<uint64_t> id = keys::DecodeId(key, keys::kOpenPrefix);
+        if (!id.has_value()) {
+          return Corrupt(key, "malformed key");
+        }
+        const std::string session_key = keys::SessionKey(*id);
+        int steps = 0;
+        while (records->Valid() && records->key().compare(session_key) < 0 && steps++ < kMaxSteps) {
+          records->Next();
+        }
+        if (!records->Valid() || records->key().compare(session_key) < 0) {
+          records->Seek(session_key);
+        }
+        if (!records->status().ok()) {
+          return ReadError(session_key, records->status());
+        }
+        if (!records->Valid() || records->key().compare(session_key) != 0) {
+          return Corrupt(key, "open session without a session record (" +
+                                  keys::DescribeKey(session_key) + ")");
+        }
+        value.assign(records->value().data(), records->value().size());
+        core::Session session;
+        if (const char* error = DecodeSession(value, *id, &session)) {
+          return Corrupt(session_key, error);
+        }
+        if (session.state == core::SessionState::kClosed) {
+          return Corrupt(session_key, "closed session listed as open");
+        }
+        if (session.state == core::SessionState::kQueued) {
+          const size_t before = state.waiting_entries.size();
+          Status read = ReadTranscript(db, ro, session.id, &state.waiting_entries);
+          if (!read.ok()) {
+            return read;
+          }
+          if (state.waiting_entries.size() > before) {
+            session.transcript_size =
+                std::max(session.transcript_size, state.waiting_entries.back().index + 1);
+          }
+        } else if (Status count = CountTranscript(transcripts.get(), &session); !count.ok()) {
+          return count;
+        }
+        AtLeastAbove(&state.counters.next_queue_seq, session.queue_seq);
+        state.open_sessions.push_back(std::move(session));
+        return Status::Ok();
+      });
   if (!st.ok()) {
     return st;
   }
@@ -888,47 +886,45 @@ Result<core::RecoveredState> Store::Recover() {
   // records wait for a flush or compaction to drop them). A message's entry is read back from
   // its transcript.
   const AckedDeliveries::Map acked = acked_->Snapshot();
-  st = ScanPrefix(db, ro, std::string(1, keys::kDeliveryPrefix),
-                  [&](std::string_view key, const std::string& record) -> Status {
-                    std::optional<uint64_t> id = keys::DecodeId(key, keys::kDeliveryPrefix);
-                    if (!id.has_value()) {
-                      return Corrupt(key, "malformed key");
-                    }
-                    core::Delivery delivery;
-                    bool entry_ref = false;
-                    if (const char* error = DecodeDelivery(record, *id, &delivery, &entry_ref)) {
-                      return Corrupt(key, error);
-                    }
-                    AtLeastAbove(&state.counters.next_delivery_id, delivery.id);
-                    if (auto mark = acked.find(delivery.client_id);
-                        mark != acked.end() && delivery.id <= mark->second) {
-                      return Status::Ok();
-                    }
-                    if (entry_ref) {
-                      const std::string entry_key =
-                          keys::TranscriptKey(delivery.session_id, delivery.entry.index);
-                      std::string entry_value;
-                      bool entry_found = false;
-                      if (Status got = GetValue(db, ro, entry_key, &entry_value, &entry_found);
-                          !got.ok()) {
-                        return got;
-                      }
-                      if (!entry_found) {
-                        // Only retention removes transcript entries: this delivery waited
-                        // longer than the retention period for its client.
-                        ++state.deliveries_expired;
-                        return Status::Ok();
-                      }
-                      const keys::TranscriptKeyParts parts{delivery.session_id,
-                                                           delivery.entry.index};
-                      if (const char* error =
-                              DecodeTranscriptRecord(entry_value, parts, &delivery.entry)) {
-                        return Corrupt(entry_key, error);
-                      }
-                    }
-                    state.outbox.push_back(std::move(delivery));
-                    return Status::Ok();
-                  });
+  st = ScanPrefix(
+      db, ro, std::string(1, keys::kDeliveryPrefix),
+      [&](std::string_view key, const std::string& record) -> Status {
+        std::optional<uint64_t> id = keys::DecodeId(key, keys::kDeliveryPrefix);
+        if (!id.has_value()) {
+          return Corrupt(key, "malformed key");
+        }
+        core::Delivery delivery;
+        bool entry_ref = false;
+        if (const char* error = DecodeDelivery(record, *id, &delivery, &entry_ref)) {
+          return Corrupt(key, error);
+        }
+        AtLeastAbove(&state.counters.next_delivery_id, delivery.id);
+        if (auto mark = acked.find(delivery.client_id);
+            mark != acked.end() && delivery.id <= mark->second) {
+          return Status::Ok();
+        }
+        if (entry_ref) {
+          const std::string entry_key =
+              keys::TranscriptKey(delivery.session_id, delivery.entry.index);
+          std::string entry_value;
+          bool entry_found = false;
+          if (Status got = GetValue(db, ro, entry_key, &entry_value, &entry_found); !got.ok()) {
+            return got;
+          }
+          if (!entry_found) {
+            // Only retention removes transcript entries: this delivery waited
+            // longer than the retention period for its client.
+            ++state.deliveries_expired;
+            return Status::Ok();
+          }
+          const keys::TranscriptKeyParts parts{delivery.session_id, delivery.entry.index};
+          if (const char* error = DecodeTranscriptRecord(entry_value, parts, &delivery.entry)) {
+            return Corrupt(entry_key, error);
+          }
+        }
+        state.outbox.push_back(std::move(delivery));
+        return Status::Ok();
+      });
   if (!st.ok()) {
     return st;
   }
@@ -1009,9 +1005,8 @@ Result<SessionPage> Store::ReadIndexPage(const std::string& prefix, TimePoint fr
   if (!cursor.empty()) {
     std::optional<std::string> suffix = DecodeCursor(cursor);
     if (!suffix.has_value()) {
-      return Status(Code::kBadRequest,
-                    "malformed cursor of " + std::to_string(cursor.size()) +
-                        " bytes (pass back a next_cursor as it came)");
+      return Status(Code::kBadRequest, "malformed cursor of " + std::to_string(cursor.size()) +
+                                           " bytes (pass back a next_cursor as it came)");
     }
     start = std::max(start, prefix + *suffix);
   }
@@ -1159,8 +1154,8 @@ Result<SessionPage> Store::QaSessions(bool recheck, TimePoint from_us, TimePoint
 }
 
 Result<ArrivalsPage> Store::ArrivalCounts(std::string_view queue, TimePoint from_us,
-                                          TimePoint to_us, std::string_view cursor,
-                                          uint32_t limit, size_t max_bytes) {
+                                          TimePoint to_us, std::string_view cursor, uint32_t limit,
+                                          size_t max_bytes) {
   if (limit == 0) {
     return Status(Code::kBadRequest, "a page needs a limit of at least 1");
   }
@@ -1175,14 +1170,13 @@ Result<ArrivalsPage> Store::ArrivalCounts(std::string_view queue, TimePoint from
     // The cursor is the hex of the next key after its prefix: hour(8) + queue.
     std::optional<std::string> suffix = DecodeHex(cursor);
     if (!suffix.has_value() || suffix->size() < 8) {
-      return Status(Code::kBadRequest,
-                    "malformed cursor of " + std::to_string(cursor.size()) +
-                        " bytes (pass back a next_cursor as it came)");
+      return Status(Code::kBadRequest, "malformed cursor of " + std::to_string(cursor.size()) +
+                                           " bytes (pass back a next_cursor as it came)");
     }
     start = std::max(start, prefix + *suffix);
   }
-  const std::string end = to_us > 0 ? keys::ArrivalsKey(to_us, "")
-                                    : keys::PrefixEnd(prefix).value();
+  const std::string end =
+      to_us > 0 ? keys::ArrivalsKey(to_us, "") : keys::PrefixEnd(prefix).value();
 
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions ro;
