@@ -1,7 +1,9 @@
 // Store: switchboard's durable state in RocksDB (sessions, transcripts, outbox, client
 // marks, counters, the indexes of sessions by customer, by agent and of those sampled for
 // quality inspection, and hourly arrival counts per queue). Key layout and
-// record format: docs/architecture.md, "Store".
+// record format: docs/architecture.md, "Store". The outbox has its own column family
+// (kOutboxColumnFamily, small memtables); one write batch spans both, so a turn's commit
+// stays atomic.
 //
 // Retention: transcript entries and closed sessions older than Options::retention are
 // dropped by a compaction filter (retention.h), in RocksDB's background compactions, never
@@ -28,6 +30,7 @@
 #include "core/model.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 class Env;
 class Statistics;
@@ -116,6 +119,10 @@ struct DbStats {
   uint64_t memtable_bytes = 0;            // rocksdb.cur-size-all-mem-tables
   uint64_t stall_micros = 0;  // the STALL_MICROS statistic since the store opened
 };
+
+// The RocksDB column family that holds the outbox (`d` records); everything else is in the
+// default one. Deliveries written before it existed stay readable in the default family.
+inline constexpr std::string_view kOutboxColumnFamily = "outbox";
 
 class Store {
  public:
@@ -221,6 +228,7 @@ class Store {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<AckedDeliveries> acked_;  // shared with the flush and compaction filter
+  rocksdb::ColumnFamilyHandle* outbox_ = nullptr;  // the `d` records (kOutboxColumnFamily)
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers, for Stats()
   Options options_;
   std::atomic<bool> failed_{false};
