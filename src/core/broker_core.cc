@@ -183,9 +183,14 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
     Client& c = clients_[m.client_id];
     c.epoch = m.epoch;
     c.processed_seq = m.processed_seq;
+    c.acked_delivery = m.acked_delivery;
   }
   for (Delivery& d : state.outbox) {
-    clients_[d.client_id].outbox.emplace(d.id, std::move(d));
+    Client& c = clients_[d.client_id];
+    if (d.id <= c.acked_delivery) {
+      continue;  // acknowledged: its record is garbage the store has not dropped yet
+    }
+    c.outbox.emplace(d.id, std::move(d));
     ++outbox_size_;
   }
 }
@@ -461,7 +466,24 @@ Delivery BrokerCore::MakeDelivery(const Session& s, Delivery::Kind kind) {
 
 void BrokerCore::Deliver(const std::string& client_id, Delivery d, TimePoint now) {
   d.client_id = client_id;
-  out_.mutations.deliveries.push_back(d);
+  if (d.kind == Delivery::Kind::kMessage && d.entry.session_id == d.session_id) {
+    // The store names the transcript entry instead of copying it (Mutations::deliveries):
+    // the record needs no text.
+    Delivery& stored = out_.mutations.deliveries.emplace_back();
+    stored.id = d.id;
+    stored.client_id = client_id;
+    stored.kind = d.kind;
+    stored.session_id = d.session_id;
+    stored.tenant = d.tenant;
+    stored.channel = d.channel;
+    stored.customer_id = d.customer_id;
+    stored.entry.session_id = d.entry.session_id;
+    stored.entry.index = d.entry.index;
+    stored.entry.from = d.entry.from;
+    stored.entry.at = d.entry.at;
+  } else {
+    out_.mutations.deliveries.push_back(d);
+  }
   Client& c = clients_[client_id];
   if (c.connected) {
     out_.outgoing.push_back({client_id, d});
@@ -920,10 +942,14 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
   if (end != outbox.begin()) {
     it->second.outbox_progress = it->second.last_seen;  // the time of this ack's frame
   }
-  for (auto d = outbox.begin(); d != end; ++d) {
-    out_.mutations.delivered.push_back(d->first);
-    --outbox_size_;
+  if (end == outbox.begin()) {
+    return;
   }
+  // Recorded as the client's watermark (written with its mark this turn), not a delete per
+  // delivery. Never past what was sent: a bogus up_to must not swallow later deliveries.
+  it->second.acked_delivery = std::max(it->second.acked_delivery, std::prev(end)->first);
+  dirty_marks_.insert(client_id);
+  outbox_size_ -= static_cast<size_t>(std::distance(outbox.begin(), end));
   outbox.erase(outbox.begin(), end);
 }
 
@@ -1149,7 +1175,7 @@ TurnOutput& BrokerCore::FinishTurn() {
   dirty_sessions_.clear();
   for (const std::string& id : dirty_marks_) {
     const Client& c = clients_.at(id);
-    out_.mutations.marks.push_back(ClientMark{id, c.epoch, c.processed_seq});
+    out_.mutations.marks.push_back(ClientMark{id, c.epoch, c.processed_seq, c.acked_delivery});
   }
   dirty_marks_.clear();
   if (counters_dirty_) {

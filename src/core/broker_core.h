@@ -340,6 +340,7 @@ class BrokerCore {
     Role role = Role::kAdapter;
     uint64_t epoch = 0;
     uint64_t processed_seq = 0;
+    uint64_t acked_delivery = 0;  // see ClientMark::acked_delivery
     bool connected = false;
     TimePoint last_seen = 0;
     std::vector<Channel> channels;

@@ -114,6 +114,11 @@ struct ClientMark {
   std::string client_id;
   uint64_t epoch = 0;
   uint64_t processed_seq = 0;
+  // The highest delivery id this client acknowledged (its acks are cumulative): every
+  // delivery to it with a lower or equal id is done. The outbox records below it are garbage
+  // that the store skips at recovery and drops at flush or compaction, so an acknowledgement
+  // costs one mark per client per turn instead of a delete per delivery.
+  uint64_t acked_delivery = 0;
 
   bool operator==(const ClientMark&) const = default;
 };
@@ -151,7 +156,10 @@ struct QaFlag {
 struct Mutations {
   std::vector<Session> sessions;          // upserts, closed sessions included
   std::vector<TranscriptEntry> entries;   // appends
-  std::vector<Delivery> deliveries;       // new outbox entries
+  // New outbox entries. A message delivery whose entry belongs to its session carries the
+  // entry's session id, index, party and time but not its text or agent id: the store names
+  // the transcript entry (written in this batch or before) and reads it back at recovery.
+  std::vector<Delivery> deliveries;
   std::vector<DeliveryId> delivered;      // outbox entries acknowledged: remove
   std::vector<ClientMark> marks;          // upserts
   std::optional<Counters> counters;       // set when any counter moved
@@ -184,6 +192,9 @@ struct RecoveredState {
   std::vector<TranscriptEntry> waiting_entries;
   std::vector<Delivery> outbox;  // every unacknowledged delivery, in id order
   std::vector<ClientMark> marks;
+  // Undelivered messages whose transcript entry retention had already removed (their client
+  // stayed away longer than the retention period): not in `outbox`, reported at start-up.
+  uint64_t deliveries_expired = 0;
 };
 
 }  // namespace switchboard::core

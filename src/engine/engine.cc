@@ -93,6 +93,12 @@ Result<std::string> Engine::Start() {
   counted_queue_seq_ = recovered->counters.next_queue_seq;
   const size_t sessions = recovered->open_sessions.size();
   const size_t outbox = recovered->outbox.size();
+  if (recovered->deliveries_expired > 0) {
+    std::fprintf(stderr,
+                 "switchboard-broker: %llu undelivered messages are gone: their clients stayed "
+                 "away longer than the retention period, which removed the transcript entries\n",
+                 static_cast<unsigned long long>(recovered->deliveries_expired));
+  }
   core_.Restore(std::move(recovered).value(), clock_.Now());
   const double took = Seconds(std::chrono::steady_clock::now() - t0);
   std::fprintf(stderr,
@@ -588,11 +594,19 @@ void Engine::SendOutput() {
   direct_.clear();
   core::TurnOutput& out = core_.output();
   // Group by client, keeping each client's order; one frame per client (or several, if
-  // one would pass the frame size limit).
-  std::stable_sort(out.outgoing.begin(), out.outgoing.end(),
-                   [](const core::Outgoing& a, const core::Outgoing& b) {
-                     return a.client_id < b.client_id;
-                   });
+  // one would pass the frame size limit). Indices are grouped, the bodies stay in place.
+  group_of_client_.clear();
+  size_t groups = 0;
+  for (uint32_t k = 0; k < out.outgoing.size(); ++k) {
+    auto [g, added] = group_of_client_.try_emplace(out.outgoing[k].client_id, groups);
+    if (added) {
+      if (groups == send_groups_.size()) {
+        send_groups_.emplace_back();
+      }
+      send_groups_[groups++].clear();
+    }
+    send_groups_[g->second].push_back(k);
+  }
   // Start a new frame once this one is so full that the next envelope (at most a text and
   // its bounded ids) might not fit under the limit clients enforce.
   const size_t limit = config_.info.max_frame_bytes > config_.info.max_text_bytes + kEnvelopeRoom
@@ -603,30 +617,29 @@ void Engine::SendOutput() {
   // a gap in its deliveries (its acks are cumulative). They are disconnected below; their
   // deliveries stay in the outbox and are re-sent in order after their next Hello.
   std::vector<std::string> failed;
-  size_t i = 0;
-  while (i < out.outgoing.size()) {
-    const std::string& client = out.outgoing[i].client_id;
+  for (size_t g = 0; g < groups; ++g) {
+    const std::vector<uint32_t>& members = send_groups_[g];
+    const std::string& client = out.outgoing[members.front()].client_id;
     auto peer = peer_of_client_.find(client);
-    bool ok = peer != peer_of_client_.end();
-    size_t j = i;
-    for (; j < out.outgoing.size() && out.outgoing[j].client_id == client; ++j) {
-      if (!ok) {
-        continue;
-      }
-      protocol::Encode(out_frame_, config_.info, out.outgoing[j].body);
-      const bool last = j + 1 == out.outgoing.size() || out.outgoing[j + 1].client_id != client;
-      if (last || out_frame_.size() > limit) {
+    if (peer == peer_of_client_.end()) {
+      continue;
+    }
+    for (size_t m = 0; m < members.size(); ++m) {
+      protocol::Encode(out_frame_, config_.info, out.outgoing[members[m]].body);
+      if (m + 1 == members.size() || out_frame_.size() > limit) {
         const size_t n = out_frame_.count();
-        ok = SendFrame(peer->second, out_frame_.Finish(), n) == transport::SendResult::kSent;
+        const bool ok =
+            SendFrame(peer->second, out_frame_.Finish(), n) == transport::SendResult::kSent;
         out_frame_.Reset();
         if (!ok) {
           failed.push_back(client);
+          break;
         }
       }
     }
     out_frame_.Reset();
-    i = j;
   }
+  group_of_client_.clear();  // its keys view this turn's outgoing, cleared next
   out.Clear();
   const TimePoint now = clock_.Now();
   for (const std::string& client : failed) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -113,6 +114,9 @@ class Engine {
   // Replies that bypass the core (errors to unbound peers, heartbeats), sent after commit.
   std::vector<std::pair<std::string, std::string>> direct_;  // (routing id, frame bytes)
   protocol::FrameBuilder out_frame_;
+  // SendOutput's grouping of a turn's outgoing by client (reused, to spare allocations).
+  std::unordered_map<std::string_view, size_t> group_of_client_;
+  std::vector<std::vector<uint32_t>> send_groups_;
   std::vector<uint64_t> align_scratch_;
   std::vector<core::SessionId> pending_loads_;  // transcripts to read at the next turn  // for frames ZeroMQ hands over misaligned
   // Metrics bookkeeping (loop thread): when gauges were last set and sampled, and what of

@@ -63,6 +63,11 @@ static_assert(static_cast<int>(fb::DeliveryKind::Closed) ==
 // RocksDB tuning for this workload: small values, one batch per loop turn, ids increasing.
 constexpr size_t kWriteBufferBytes = 64 << 20;
 constexpr int kMaxWriteBuffers = 3;
+// The outbox column family: ~80 bytes per delivery, nearly all acknowledged within
+// milliseconds. A small memtable keeps its skiplist shallow and in cache (an insert into the
+// big shared memtable cost ~1.7 us, mostly cache misses); its flushes drop what was
+// acknowledged and write little.
+constexpr size_t kOutboxWriteBufferBytes = 8 << 20;
 constexpr size_t kBlockCacheBytes = 32 << 20;
 constexpr int kBackgroundJobs = 2;
 // `o` and `d` keys are put and deleted in id order (a queue pattern): their tombstones would
@@ -125,9 +130,13 @@ void BuildSession(flatbuffers::FlatBufferBuilder& fbb, const core::Session& s) {
                                s.enqueued_at, s.answered_at, s.closed_at));
 }
 
+// A message's entry is always in the session's transcript (appended in the same batch or
+// before): the record names it instead of copying its text.
 void BuildDelivery(flatbuffers::FlatBufferBuilder& fbb, const core::Delivery& d) {
+  const bool by_ref = d.kind == core::Delivery::Kind::kMessage &&
+                      d.entry.session_id == d.session_id && !(d.entry == core::TranscriptEntry{});
   flatbuffers::Offset<fb::TranscriptEntry> entry;
-  if (!(d.entry == core::TranscriptEntry{})) {
+  if (!by_ref && !(d.entry == core::TranscriptEntry{})) {
     entry = BuildEntry(fbb, d.entry);
   }
   StringOffset client_id = Str(fbb, d.client_id);
@@ -135,12 +144,13 @@ void BuildDelivery(flatbuffers::FlatBufferBuilder& fbb, const core::Delivery& d)
   StringOffset customer_id = Str(fbb, d.customer_id);
   fbb.Finish(fb::CreateDelivery(fbb, d.id, client_id, static_cast<fb::DeliveryKind>(d.kind),
                                 d.session_id, tenant, static_cast<fb::Channel>(d.channel),
-                                customer_id, entry, static_cast<fb::Disposition>(d.disposition)));
+                                customer_id, entry, static_cast<fb::Disposition>(d.disposition),
+                                by_ref, by_ref ? d.entry.index : 0));
 }
 
 void BuildMark(flatbuffers::FlatBufferBuilder& fbb, const core::ClientMark& m) {
   StringOffset client_id = Str(fbb, m.client_id);
-  fbb.Finish(fb::CreateClientMark(fbb, client_id, m.epoch, m.processed_seq));
+  fbb.Finish(fb::CreateClientMark(fbb, client_id, m.epoch, m.processed_seq, m.acked_delivery));
 }
 
 void BuildCounters(flatbuffers::FlatBufferBuilder& fbb, const core::Counters& c) {
@@ -245,7 +255,10 @@ const char* DecodeSession(const std::string& value, core::SessionId key_id, core
   return nullptr;
 }
 
-const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, core::Delivery* out) {
+// `*entry_ref` tells whether the entry is to be read from the transcript (out->entry then has
+// only its session id and index).
+const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, core::Delivery* out,
+                           bool* entry_ref) {
   const auto* in = VerifiedRoot<fb::Delivery>(value);
   if (in == nullptr) {
     return "not a valid Delivery record";
@@ -264,7 +277,14 @@ const char* DecodeDelivery(const std::string& value, core::DeliveryId key_id, co
   out->channel = static_cast<core::Channel>(in->channel());
   out->customer_id = Str(in->customer_id());
   out->entry = core::TranscriptEntry{};
-  if (const fb::TranscriptEntry* entry = in->entry()) {
+  *entry_ref = in->entry_ref();
+  if (*entry_ref) {
+    if (out->kind != core::Delivery::Kind::kMessage) {
+      return "a transcript reference in a delivery that is not a message";
+    }
+    out->entry.session_id = out->session_id;
+    out->entry.index = in->entry_index();
+  } else if (const fb::TranscriptEntry* entry = in->entry()) {
     if (const char* error = DecodeEntry(*entry, &out->entry)) {
       return error;
     }
@@ -285,6 +305,7 @@ const char* DecodeMark(const std::string& value, std::string_view key_client_id,
   }
   out->epoch = in->epoch();
   out->processed_seq = in->processed_seq();
+  out->acked_delivery = in->acked_delivery();
   return nullptr;
 }
 
@@ -328,14 +349,16 @@ Status GetValue(rocksdb::DB* db, const rocksdb::ReadOptions& ro, const std::stri
 // Calls `fn(key, value)` for every key starting with `prefix`, in key order, until `fn`
 // returns an error. `value` is a reused, aligned copy of the record, valid during the call.
 template <typename Fn>
-Status ScanPrefix(rocksdb::DB* db, rocksdb::ReadOptions ro, const std::string& prefix, Fn&& fn) {
+Status ScanPrefix(rocksdb::DB* db, rocksdb::ReadOptions ro, const std::string& prefix, Fn&& fn,
+                  rocksdb::ColumnFamilyHandle* family = nullptr) {
   const std::optional<std::string> end = keys::PrefixEnd(prefix);
   rocksdb::Slice upper_bound;
   if (end.has_value()) {
     upper_bound = *end;
     ro.iterate_upper_bound = &upper_bound;
   }
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+  std::unique_ptr<rocksdb::Iterator> it(family != nullptr ? db->NewIterator(ro, family)
+                                                          : db->NewIterator(ro));
   std::string value;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
@@ -411,8 +434,8 @@ Status CountTranscript(rocksdb::Iterator* it, core::Session* session) {
     return ReadError(last, it->status());
   }
   if (it->Valid()) {
-    std::optional<keys::TranscriptKeyParts> parts = keys::DecodeTranscriptKey(
-        std::string_view(it->key().data(), it->key().size()));
+    std::optional<keys::TranscriptKeyParts> parts =
+        keys::DecodeTranscriptKey(std::string_view(it->key().data(), it->key().size()));
     if (parts.has_value() && parts->session_id == session->id) {
       session->transcript_size = std::max(session->transcript_size, parts->index + 1);
     }
@@ -586,31 +609,43 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // for GetSession
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   db_options.merge_operator = NewCountMergeOperator();  // hourly arrival counts
+  std::function<TimePoint()> now_us = options.now_us;
+  if (!now_us) {
+    now_us = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  auto acked = std::make_shared<AckedDeliveries>();
+  db_options.compaction_filter_factory =
+      NewStoreFilterFactory(options.retention, std::move(now_us), acked);
   if (options.retention > 0) {
-    std::function<TimePoint()> now_us = options.now_us;
-    if (!now_us) {
-      now_us = [] {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      };
-    }
-    db_options.compaction_filter_factory =
-        NewRetentionFilterFactory(options.retention, std::move(now_us));
     db_options.periodic_compaction_seconds = static_cast<uint64_t>(
         std::clamp(options.retention, kMinPeriodicCompaction, kMaxPeriodicCompaction) / kSeconds);
   }
 
+  rocksdb::ColumnFamilyOptions outbox_options(db_options);
+  outbox_options.write_buffer_size = kOutboxWriteBufferBytes;
+  db_options.create_missing_column_families = true;  // a store from before the outbox family
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options)},
+      {std::string(kOutboxColumnFamily), outbox_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, &db);
+  rocksdb::Status s =
+      rocksdb::DB::Open(rocksdb::DBOptions(db_options), dir, families, &handles, &db);
   if (!s.ok()) {
     delete db;
     return Status(Code::kStoreFailure, where + s.ToString());
   }
   std::unique_ptr<Store> store(new Store());
   store->db_.reset(db);
+  store->outbox_ = handles[1];
+  db->DestroyColumnFamilyHandle(handles[0]).PermitUncheckedError();  // the DB keeps its own
   store->statistics_ = db_options.statistics;
   store->options_ = options;
+  store->acked_ = std::move(acked);
   return store;
 }
 
@@ -628,8 +663,15 @@ DbStats Store::Stats() const {
   stats.running_compactions = get(rocksdb::DB::Properties::kNumRunningCompactions);
   stats.running_flushes = get(rocksdb::DB::Properties::kNumRunningFlushes);
   stats.compaction_pending = get(rocksdb::DB::Properties::kCompactionPending) != 0;
-  stats.pending_compaction_bytes = get(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
-  stats.memtable_bytes = get(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  auto sum = [this](const std::string& property) {  // over both column families
+    uint64_t value = 0;
+    if (!db_->GetAggregatedIntProperty(property, &value)) {
+      value = 0;
+    }
+    return value;
+  };
+  stats.pending_compaction_bytes = sum(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  stats.memtable_bytes = sum(rocksdb::DB::Properties::kCurSizeAllMemTables);
   if (statistics_ != nullptr) {
     stats.stall_micros = statistics_->getTickerCount(rocksdb::STALL_MICROS);
   }
@@ -638,6 +680,9 @@ DbStats Store::Stats() const {
 
 Store::~Store() {
   if (db_ != nullptr) {
+    if (outbox_ != nullptr) {
+      db_->DestroyColumnFamilyHandle(outbox_).PermitUncheckedError();
+    }
     // Nothing to report to: a failed close loses nothing the WAL does not hold.
     db_->Close().PermitUncheckedError();
   }
@@ -722,10 +767,17 @@ Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
   }
   for (const core::Delivery& delivery : m.deliveries) {
     BuildDelivery(fbb, delivery);
-    put_record(keys::DeliveryKey(delivery.id));
+    if (s.ok()) {
+      s = batch.Put(
+          outbox_, keys::DeliveryKey(delivery.id),
+          rocksdb::Slice(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
+    }
+    fbb.Clear();
   }
   for (core::DeliveryId id : m.delivered) {  // after the puts: an id in both is removed
-    update(batch.Delete(keys::DeliveryKey(id)));
+    const std::string key = keys::DeliveryKey(id);
+    update(batch.Delete(outbox_, key));
+    update(batch.Delete(key));  // a record from before the outbox family (rare: a drop)
   }
   for (const core::ClientMark& mark : m.marks) {
     BuildMark(fbb, mark);
@@ -749,6 +801,9 @@ Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
   if (stats != nullptr) {
     stats->bytes = batch.GetDataSize();
     stats->records = batch.Count();
+  }
+  for (const core::ClientMark& mark : m.marks) {  // committed: flushes may drop below them
+    acked_->Raise(mark.client_id, mark.acked_delivery);
   }
   return Status::Ok();
 }
@@ -796,73 +851,53 @@ Result<core::RecoveredState> Store::Recover() {
   std::unique_ptr<rocksdb::Iterator> records(db->NewIterator(session_ro));
   std::unique_ptr<rocksdb::Iterator> transcripts(db->NewIterator(ro));
   constexpr int kMaxSteps = 16;  // past this many records, Seek instead of stepping
-  st = ScanPrefix(db, ro, std::string(1, keys::kOpenPrefix),
-                  [&](std::string_view key, const std::string&) -> Status {
-                    std::optional<uint64_t> id = keys::DecodeId(key, keys::kOpenPrefix);
-                    if (!id.has_value()) {
-                      return Corrupt(key, "malformed key");
-                    }
-                    const std::string session_key = keys::SessionKey(*id);
-                    int steps = 0;
-                    while (records->Valid() && records->key().compare(session_key) < 0 &&
-                           steps++ < kMaxSteps) {
-                      records->Next();
-                    }
-                    if (!records->Valid() || records->key().compare(session_key) < 0) {
-                      records->Seek(session_key);
-                    }
-                    if (!records->status().ok()) {
-                      return ReadError(session_key, records->status());
-                    }
-                    if (!records->Valid() || records->key().compare(session_key) != 0) {
-                      return Corrupt(key, "open session without a session record (" +
-                                              keys::DescribeKey(session_key) + ")");
-                    }
-                    value.assign(records->value().data(), records->value().size());
-                    core::Session session;
-                    if (const char* error = DecodeSession(value, *id, &session)) {
-                      return Corrupt(session_key, error);
-                    }
-                    if (session.state == core::SessionState::kClosed) {
-                      return Corrupt(session_key, "closed session listed as open");
-                    }
-                    if (session.state == core::SessionState::kQueued) {
-                      const size_t before = state.waiting_entries.size();
-                      Status read = ReadTranscript(db, ro, session.id, &state.waiting_entries);
-                      if (!read.ok()) {
-                        return read;
-                      }
-                      if (state.waiting_entries.size() > before) {
-                        session.transcript_size =
-                            std::max(session.transcript_size,
-                                     state.waiting_entries.back().index + 1);
-                      }
-                    } else if (Status count = CountTranscript(transcripts.get(), &session);
-                               !count.ok()) {
-                      return count;
-                    }
-                    AtLeastAbove(&state.counters.next_queue_seq, session.queue_seq);
-                    state.open_sessions.push_back(std::move(session));
-                    return Status::Ok();
-                  });
-  if (!st.ok()) {
-    return st;
-  }
-
-  st = ScanPrefix(db, ro, std::string(1, keys::kDeliveryPrefix),
-                  [&](std::string_view key, const std::string& record) -> Status {
-                    std::optional<uint64_t> id = keys::DecodeId(key, keys::kDeliveryPrefix);
-                    if (!id.has_value()) {
-                      return Corrupt(key, "malformed key");
-                    }
-                    core::Delivery delivery;
-                    if (const char* error = DecodeDelivery(record, *id, &delivery)) {
-                      return Corrupt(key, error);
-                    }
-                    AtLeastAbove(&state.counters.next_delivery_id, delivery.id);
-                    state.outbox.push_back(std::move(delivery));
-                    return Status::Ok();
-                  });
+  st = ScanPrefix(
+      db, ro, std::string(1, keys::kOpenPrefix),
+      [&](std::string_view key, const std::string&) -> Status {
+        std::optional<uint64_t> id = keys::DecodeId(key, keys::kOpenPrefix);
+        if (!id.has_value()) {
+          return Corrupt(key, "malformed key");
+        }
+        const std::string session_key = keys::SessionKey(*id);
+        int steps = 0;
+        while (records->Valid() && records->key().compare(session_key) < 0 && steps++ < kMaxSteps) {
+          records->Next();
+        }
+        if (!records->Valid() || records->key().compare(session_key) < 0) {
+          records->Seek(session_key);
+        }
+        if (!records->status().ok()) {
+          return ReadError(session_key, records->status());
+        }
+        if (!records->Valid() || records->key().compare(session_key) != 0) {
+          return Corrupt(key, "open session without a session record (" +
+                                  keys::DescribeKey(session_key) + ")");
+        }
+        value.assign(records->value().data(), records->value().size());
+        core::Session session;
+        if (const char* error = DecodeSession(value, *id, &session)) {
+          return Corrupt(session_key, error);
+        }
+        if (session.state == core::SessionState::kClosed) {
+          return Corrupt(session_key, "closed session listed as open");
+        }
+        if (session.state == core::SessionState::kQueued) {
+          const size_t before = state.waiting_entries.size();
+          Status read = ReadTranscript(db, ro, session.id, &state.waiting_entries);
+          if (!read.ok()) {
+            return read;
+          }
+          if (state.waiting_entries.size() > before) {
+            session.transcript_size =
+                std::max(session.transcript_size, state.waiting_entries.back().index + 1);
+          }
+        } else if (Status count = CountTranscript(transcripts.get(), &session); !count.ok()) {
+          return count;
+        }
+        AtLeastAbove(&state.counters.next_queue_seq, session.queue_seq);
+        state.open_sessions.push_back(std::move(session));
+        return Status::Ok();
+      });
   if (!st.ok()) {
     return st;
   }
@@ -873,11 +908,67 @@ Result<core::RecoveredState> Store::Recover() {
                     if (const char* error = DecodeMark(record, key.substr(1), &mark)) {
                       return Corrupt(key, error);
                     }
+                    acked_->Raise(mark.client_id, mark.acked_delivery);
                     state.marks.push_back(std::move(mark));
                     return Status::Ok();
                   });
   if (!st.ok()) {
     return st;
+  }
+
+  // The outbox: deliveries at or below their client's acknowledged mark are done (their
+  // records wait for a flush or compaction to drop them). A message's entry is read back from
+  // its transcript.
+  const AckedDeliveries::Map acked = acked_->Snapshot();
+  auto load_delivery = [&](std::string_view key, const std::string& record) -> Status {
+    std::optional<uint64_t> id = keys::DecodeId(key, keys::kDeliveryPrefix);
+    if (!id.has_value()) {
+      return Corrupt(key, "malformed key");
+    }
+    core::Delivery delivery;
+    bool entry_ref = false;
+    if (const char* error = DecodeDelivery(record, *id, &delivery, &entry_ref)) {
+      return Corrupt(key, error);
+    }
+    AtLeastAbove(&state.counters.next_delivery_id, delivery.id);
+    if (auto mark = acked.find(delivery.client_id);
+        mark != acked.end() && delivery.id <= mark->second) {
+      return Status::Ok();
+    }
+    if (entry_ref) {
+      const std::string entry_key = keys::TranscriptKey(delivery.session_id, delivery.entry.index);
+      std::string entry_value;
+      bool entry_found = false;
+      if (Status got = GetValue(db, ro, entry_key, &entry_value, &entry_found); !got.ok()) {
+        return got;
+      }
+      if (!entry_found) {
+        // Only retention removes transcript entries: this delivery waited
+        // longer than the retention period for its client.
+        ++state.deliveries_expired;
+        return Status::Ok();
+      }
+      const keys::TranscriptKeyParts parts{delivery.session_id, delivery.entry.index};
+      if (const char* error = DecodeTranscriptRecord(entry_value, parts, &delivery.entry)) {
+        return Corrupt(entry_key, error);
+      }
+    }
+    state.outbox.push_back(std::move(delivery));
+    return Status::Ok();
+  };
+  st = ScanPrefix(db, ro, std::string(1, keys::kDeliveryPrefix), load_delivery, outbox_);
+  if (!st.ok()) {
+    return st;
+  }
+  // Deliveries a store wrote before it had the outbox family are in the default one.
+  const size_t in_family = state.outbox.size();
+  st = ScanPrefix(db, ro, std::string(1, keys::kDeliveryPrefix), load_delivery);
+  if (!st.ok()) {
+    return st;
+  }
+  if (state.outbox.size() > in_family) {
+    std::sort(state.outbox.begin(), state.outbox.end(),
+              [](const core::Delivery& a, const core::Delivery& b) { return a.id < b.id; });
   }
 
   // Session ids are never reused, closed sessions included: one seek finds the highest.
@@ -956,9 +1047,8 @@ Result<SessionPage> Store::ReadIndexPage(const std::string& prefix, TimePoint fr
   if (!cursor.empty()) {
     std::optional<std::string> suffix = DecodeCursor(cursor);
     if (!suffix.has_value()) {
-      return Status(Code::kBadRequest,
-                    "malformed cursor of " + std::to_string(cursor.size()) +
-                        " bytes (pass back a next_cursor as it came)");
+      return Status(Code::kBadRequest, "malformed cursor of " + std::to_string(cursor.size()) +
+                                           " bytes (pass back a next_cursor as it came)");
     }
     start = std::max(start, prefix + *suffix);
   }
@@ -1089,6 +1179,9 @@ Status Store::CompactAll() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   rocksdb::Status s = db_->CompactRange(options, nullptr, nullptr);
+  if (s.ok()) {
+    s = db_->CompactRange(options, outbox_, nullptr, nullptr);
+  }
   if (!s.ok()) {
     return Status(Code::kStoreFailure, "compaction failed: " + s.ToString());
   }
@@ -1106,8 +1199,8 @@ Result<SessionPage> Store::QaSessions(bool recheck, TimePoint from_us, TimePoint
 }
 
 Result<ArrivalsPage> Store::ArrivalCounts(std::string_view queue, TimePoint from_us,
-                                          TimePoint to_us, std::string_view cursor,
-                                          uint32_t limit, size_t max_bytes) {
+                                          TimePoint to_us, std::string_view cursor, uint32_t limit,
+                                          size_t max_bytes) {
   if (limit == 0) {
     return Status(Code::kBadRequest, "a page needs a limit of at least 1");
   }
@@ -1122,14 +1215,13 @@ Result<ArrivalsPage> Store::ArrivalCounts(std::string_view queue, TimePoint from
     // The cursor is the hex of the next key after its prefix: hour(8) + queue.
     std::optional<std::string> suffix = DecodeHex(cursor);
     if (!suffix.has_value() || suffix->size() < 8) {
-      return Status(Code::kBadRequest,
-                    "malformed cursor of " + std::to_string(cursor.size()) +
-                        " bytes (pass back a next_cursor as it came)");
+      return Status(Code::kBadRequest, "malformed cursor of " + std::to_string(cursor.size()) +
+                                           " bytes (pass back a next_cursor as it came)");
     }
     start = std::max(start, prefix + *suffix);
   }
-  const std::string end = to_us > 0 ? keys::ArrivalsKey(to_us, "")
-                                    : keys::PrefixEnd(prefix).value();
+  const std::string end =
+      to_us > 0 ? keys::ArrivalsKey(to_us, "") : keys::PrefixEnd(prefix).value();
 
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions ro;

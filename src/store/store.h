@@ -1,7 +1,9 @@
 // Store: switchboard's durable state in RocksDB (sessions, transcripts, outbox, client
 // marks, counters, the indexes of sessions by customer, by agent and of those sampled for
 // quality inspection, and hourly arrival counts per queue). Key layout and
-// record format: docs/architecture.md, "Store".
+// record format: docs/architecture.md, "Store". The outbox has its own column family
+// (kOutboxColumnFamily, small memtables); one write batch spans both, so a turn's commit
+// stays atomic.
 //
 // Retention: transcript entries and closed sessions older than Options::retention are
 // dropped by a compaction filter (retention.h), in RocksDB's background compactions, never
@@ -28,12 +30,16 @@
 #include "core/model.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 class Env;
 class Statistics;
 }  // namespace rocksdb
 
 namespace switchboard::store {
+
+class AckedDeliveries;  // store/retention.h
+
 
 enum class Durability {
   // Acknowledged once in the WAL (in the OS page cache); the WAL is fsynced by SyncWal,
@@ -114,6 +120,10 @@ struct DbStats {
   uint64_t stall_micros = 0;  // the STALL_MICROS statistic since the store opened
 };
 
+// The RocksDB column family that holds the outbox (`d` records); everything else is in the
+// default one. Deliveries written before it existed stay readable in the default family.
+inline constexpr std::string_view kOutboxColumnFamily = "outbox";
+
 class Store {
  public:
   // Opens (creating it and its parents if needed) the store in `dir`. Fails with
@@ -134,7 +144,10 @@ class Store {
   // written). With each session it puts one index key, or two: the customer's while the
   // session is not active, the agent's while one holds it, both (with closed_at) once closed.
   // Each of m.qa_flags puts a `Q` key (and an `R` key for a re-check); each of m.arrivals adds
-  // its count to the hour's stored count.
+  // its count to the hour's stored count. A message delivery names its transcript entry
+  // instead of copying it (the entry must be in the session's transcript: appended in this
+  // batch or before). Once committed, each mark's acked_delivery lets flushes and compactions
+  // drop that client's delivery records at or below it (retention.h).
   Status Commit(const core::Mutations& m, CommitStats* stats = nullptr);
 
   // fsyncs the WAL (fast mode's background sync). Safe to call from another thread, also
@@ -147,7 +160,9 @@ class Store {
   // Counters are raised, if needed, above every id and queue_seq it loads (and above the
   // highest stored session id). Fails with kStoreFailure on a read error or a corrupt or
   // inconsistent record (e.g. an open-session key without its session record); the message
-  // names the key. Read failures do not turn the store failed.
+  // names the key. Read failures do not turn the store failed. The outbox leaves out
+  // deliveries at or below their client's acked_delivery mark, and counts in
+  // deliveries_expired those whose transcript entry retention removed.
   Result<core::RecoveredState> Recover();
 
   // Reads for lookups and tests; kStoreFailure as Recover on a read error or corrupt record.
@@ -212,6 +227,8 @@ class Store {
                                     std::string_view cursor, uint32_t limit, size_t max_bytes);
 
   std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<AckedDeliveries> acked_;  // shared with the flush and compaction filter
+  rocksdb::ColumnFamilyHandle* outbox_ = nullptr;  // the `d` records (kOutboxColumnFamily)
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers, for Stats()
   Options options_;
   std::atomic<bool> failed_{false};

@@ -115,7 +115,12 @@ class CoreTest : public ::testing::Test {
         }
       }
     }
-    for (auto& [id, d] : outbox) r.outbox.push_back(d);
+    for (auto& [id, d] : outbox) {
+      r.outbox.push_back(d);
+      if (d.kind == Delivery::Kind::kMessage) {  // the store reads the entry back
+        r.outbox.back().entry = entries.at({d.session_id, d.entry.index});
+      }
+    }
     for (auto& [id, m] : marks) r.marks.push_back(m);
     return r;
   }
@@ -497,10 +502,20 @@ TEST_F(CoreTest, DeliveryAckEmptiesTheOutbox) {
   EXPECT_EQ(core_.outbox_size(), 2u);
   core_.OnDeliveryAck("alice", ds[0].id);
   auto t = Turn();
-  EXPECT_EQ(t.mutations.delivered, std::vector<DeliveryId>{ds[0].id});
+  // A cumulative ack is one mark per client, not a delete per delivery.
+  EXPECT_TRUE(t.mutations.delivered.empty());
+  ASSERT_EQ(t.mutations.marks.size(), 1u);
+  EXPECT_EQ(t.mutations.marks[0].client_id, "alice");
+  EXPECT_EQ(t.mutations.marks[0].acked_delivery, ds[0].id);
   EXPECT_EQ(core_.outbox_size(), 1u);
   core_.OnDeliveryAck("alice", ds[1].id + 100);
   EXPECT_EQ(core_.outbox_size(), 0u);
+  t = Turn();
+  ASSERT_EQ(t.mutations.marks.size(), 1u);
+  // Never past what was sent: a later delivery to alice must not count as acknowledged.
+  EXPECT_EQ(t.mutations.marks[0].acked_delivery, ds[1].id);
+  core_.OnDeliveryAck("alice", ds[1].id + 100);  // nothing left to acknowledge: no write
+  EXPECT_TRUE(Turn().mutations.marks.empty());
 }
 
 TEST_F(CoreTest, SilentClientIsDroppedAfterThreeHeartbeats) {

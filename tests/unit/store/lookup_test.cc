@@ -300,10 +300,18 @@ TEST_F(LookupTest, IndexKeysWhoseSessionRecordIsGoneAreSkipped) {
                   .ok());
   store_.reset();
   {
+    const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {std::string(kOutboxColumnFamily), rocksdb::ColumnFamilyOptions()}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.Sub("db"), &raw).ok());
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.Sub("db"), families, &handles, &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::SessionKey(2)).ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    }
   }
   store_ = OpenStore(dir_.Sub("db"));
   ASSERT_NE(store_, nullptr);

@@ -12,6 +12,7 @@
 
 #include "store/keys.h"
 #include "store/store.h"
+#include "store_generated.h"
 #include "support/temp_dir.h"
 
 namespace switchboard::store {
@@ -71,7 +72,8 @@ class RetentionTest : public ::testing::Test {
   //   2: open since kT0 (active), an old and a recent entry -> kept; its old entry goes
   //   3: closed 2 days ago                             -> kept, with its transcript
   //   4: queued, created an hour ago                   -> kept
-  // plus an outbox delivery, client marks and counters, which are never dropped.
+  // plus an outbox delivery (kept while its transcript entry is), client marks and counters,
+  // which are never dropped.
   Mutations History() {
     const TimePoint now = kT0 + 31 * kDay;
     Mutations m;
@@ -193,7 +195,10 @@ TEST_F(RetentionTest, CompactionDropsOldHistoryAndKeepsWhatRecoveryNeeds) {
   state = store->Recover();
   ASSERT_TRUE(state.ok()) << state.status().ToString();
   EXPECT_EQ(state->open_sessions.size(), 1u);  // session 4 only now
-  EXPECT_EQ(state->outbox, m.deliveries);      // an outbox entry is never dropped
+  // The undelivered message to bob names transcript entry (2, 1), which retention removed
+  // (a day old then, 31 days now): it expired with the transcript and recovery says so.
+  EXPECT_TRUE(state->outbox.empty());
+  EXPECT_EQ(state->deliveries_expired, 1u);
   EXPECT_EQ(state->counters.next_session_id, 5u);
 }
 
@@ -257,6 +262,32 @@ TEST(RetentionExpired, IndexKeysFollowClosedAtOnceClosedElseTheirOwnTime) {
   EXPECT_FALSE(Expired(old_key, keys::IndexValue(kT0 + 5), kT0));  // closed recently
   EXPECT_TRUE(Expired(new_key, keys::IndexValue(kT0 - 5), kT0));   // closed long ago
   EXPECT_FALSE(Expired(new_key, keys::IndexValue(0), kT0));        // open, recent
+}
+
+TEST(AcknowledgedDelivery, DropsOnlyDeliveriesAtOrBelowTheirClientsMark) {
+  flatbuffers::FlatBufferBuilder fbb;
+  auto record = [&fbb](uint64_t id, const std::string& client) {
+    fbb.Clear();
+    fbb.Finish(fb::CreateDelivery(fbb, id, fbb.CreateString(client)));
+    return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  };
+  const AckedDeliveries::Map acked{{"w1", 10}};
+  EXPECT_TRUE(Acknowledged(keys::DeliveryKey(9), record(9, "w1"), acked));
+  EXPECT_TRUE(Acknowledged(keys::DeliveryKey(10), record(10, "w1"), acked));
+  EXPECT_FALSE(Acknowledged(keys::DeliveryKey(11), record(11, "w1"), acked));
+  EXPECT_FALSE(Acknowledged(keys::DeliveryKey(5), record(5, "w2"), acked));  // no mark
+  EXPECT_FALSE(Acknowledged(keys::DeliveryKey(5), record(5, "w1"), {}));
+  // Not a delivery, or unreadable: kept for Recover to report.
+  EXPECT_FALSE(Acknowledged(keys::DeliveryKey(5), "garbage", acked));
+  EXPECT_FALSE(Acknowledged(keys::MarkKey("w1"), record(5, "w1"), acked));
+}
+
+TEST(AcknowledgedDelivery, MarksOnlyRise) {
+  AckedDeliveries marks;
+  marks.Raise("w1", 5);
+  marks.Raise("w1", 3);
+  marks.Raise("w2", 0);  // no mark yet: nothing recorded
+  EXPECT_EQ(marks.Snapshot(), (AckedDeliveries::Map{{"w1", 5}}));
 }
 
 }  // namespace

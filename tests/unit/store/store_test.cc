@@ -122,32 +122,51 @@ ClientMark MakeMark(const std::string& client_id) {
   return ClientMark{client_id, /*epoch=*/42, /*processed_seq=*/4242};
 }
 
-// Direct access to the RocksDB files of a closed Store, to plant bad records.
+// Direct access to the RocksDB files of a closed Store, to plant bad records. `d` keys go to
+// the outbox column family, like the store's, unless `legacy` (the default family, where a
+// store from before the outbox family kept them).
 class RawDb {
  public:
-  explicit RawDb(const std::string& dir) {
-    rocksdb::Options options;
+  explicit RawDb(const std::string& dir, bool legacy = false) : legacy_(legacy) {
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {std::string(kOutboxColumnFamily), rocksdb::ColumnFamilyOptions()}};
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
+    rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles_, &db);
     EXPECT_TRUE(s.ok()) << s.ToString();
     db_.reset(db);
   }
+  ~RawDb() {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      EXPECT_TRUE(db_->DestroyColumnFamilyHandle(h).ok());
+    }
+  }
   void Put(const std::string& key, const std::string& value) {
-    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), key, value);
+    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), Family(key), key, value);
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
   void Delete(const std::string& key) {
-    rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), key);
+    rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), Family(key), key);
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
   std::string Get(const std::string& key) {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(key), key, &value);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return value;
   }
 
  private:
+  rocksdb::ColumnFamilyHandle* Family(const std::string& key) const {
+    return !legacy_ && !key.empty() && key[0] == keys::kDeliveryPrefix ? handles_[1]
+                                                                        : handles_[0];
+  }
+
+  bool legacy_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
 };
 
@@ -502,6 +521,130 @@ TEST(Store, DeliveredIdsLeaveOutboxWhichComesBackInIdOrder) {
   }
   EXPECT_EQ(ids, (std::vector<core::DeliveryId>{2, 256, 300}));
   EXPECT_EQ(state->outbox[1], MakeDelivery(256, 1));
+}
+
+// A message delivery names its transcript entry instead of copying the text: the text is
+// written once, and recovery reads it back from the transcript.
+TEST(Store, MessageDeliveryStoresItsTextOnceAndRecoversIt) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  Mutations m;
+  TranscriptEntry entry = MakeEntry(4, 0);
+  entry.text = std::string(4000, 'x');
+  m.entries.push_back(entry);
+  Delivery d = MakeDelivery(9, 4);
+  d.kind = Delivery::Kind::kMessage;
+  d.entry = entry;
+  m.deliveries.push_back(d);
+  CommitStats stats;
+  ASSERT_TRUE(store->Commit(m, &stats).ok());
+  EXPECT_LT(stats.bytes, 2 * entry.text.size());  // once, not twice
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  ASSERT_EQ(state->outbox.size(), 1u);
+  EXPECT_EQ(state->outbox[0], d);
+  EXPECT_EQ(state->deliveries_expired, 0u);
+}
+
+// Cumulative acknowledgements are marks, not deletes: recovery leaves out every delivery of a
+// client at or below its mark, and other clients' deliveries are untouched.
+TEST(Store, AckedDeliveryMarkHidesAcknowledgedDeliveriesAcrossReopen) {
+  TempDir dir;
+  Mutations m;
+  for (core::DeliveryId id : {1u, 2u, 3u, 4u}) {
+    Delivery d = MakeDelivery(id, 1);
+    d.client_id = id == 2 ? "other" : "w1";
+    m.deliveries.push_back(d);
+  }
+  Mutations ack;
+  ack.marks.push_back(ClientMark{"w1", 1, 0, 3});
+  auto ids = [](const core::RecoveredState& state) {
+    std::vector<core::DeliveryId> out;
+    for (const Delivery& d : state.outbox) out.push_back(d.id);
+    return out;
+  };
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Commit(m).ok());
+    ASSERT_TRUE(store->Commit(ack).ok());
+    auto state = store->Recover();
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    EXPECT_EQ(ids(*state), (std::vector<core::DeliveryId>{2, 4}));
+    EXPECT_EQ(state->counters.next_delivery_id, 5u);  // skipped records still raise it
+  }
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(ids(*state), (std::vector<core::DeliveryId>{2, 4}));
+  ASSERT_EQ(state->marks.size(), 1u);
+  EXPECT_EQ(state->marks[0].acked_delivery, 3u);
+}
+
+// Acknowledged delivery records are dropped when their memtable is flushed (and by
+// compactions). Seen by writing the mark back to 0 afterwards: what was dropped stays gone,
+// what was not acknowledged comes back.
+TEST(Store, FlushDropsAcknowledgedDeliveryRecords) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  Mutations m;
+  for (core::DeliveryId id : {1u, 2u, 3u}) {
+    Delivery d = MakeDelivery(id, 1);
+    d.client_id = "w1";
+    m.deliveries.push_back(d);
+  }
+  m.marks.push_back(ClientMark{"w1", 1, 0, 2});
+  ASSERT_TRUE(store->Commit(m).ok());
+  ASSERT_TRUE(store->CompactAll().ok());  // flushes the memtable first
+  Mutations lower;
+  lower.marks.push_back(ClientMark{"w1", 1, 0, 0});
+  ASSERT_TRUE(store->Commit(lower).ok());
+  store.reset();
+  store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  ASSERT_EQ(state->outbox.size(), 1u);
+  EXPECT_EQ(state->outbox[0].id, 3u);
+}
+
+// A store written before the outbox had its own column family kept its deliveries in the
+// default one: they are still recovered, in id order with the new ones, and a drop removes
+// them.
+TEST(Store, DeliveriesFromBeforeTheOutboxFamilyAreRecovered) {
+  TempDir dir;
+  Mutations old_turn;
+  old_turn.deliveries = {MakeDelivery(3, 1), MakeDelivery(5, 1)};
+  std::string record3, record5;
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Commit(old_turn).ok());
+  }
+  {
+    RawDb outbox(dir.path());
+    record3 = outbox.Get(keys::DeliveryKey(3));
+    record5 = outbox.Get(keys::DeliveryKey(5));
+    outbox.Delete(keys::DeliveryKey(3));
+    outbox.Delete(keys::DeliveryKey(5));
+  }
+  {
+    RawDb legacy(dir.path(), /*legacy=*/true);  // where an older broker wrote them
+    legacy.Put(keys::DeliveryKey(3), record3);
+    legacy.Put(keys::DeliveryKey(5), record5);
+  }
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  Mutations now;
+  now.deliveries = {MakeDelivery(4, 1)};
+  now.delivered = {5};
+  ASSERT_TRUE(store->Commit(now).ok());
+  auto state = store->Recover();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->outbox, (std::vector<Delivery>{MakeDelivery(3, 1), MakeDelivery(4, 1)}));
 }
 
 TEST(Store, UpsertsReplaceMarksAndCounters) {
