@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace switchboard::bench {
@@ -23,6 +24,13 @@ double DrawHandleTime(std::mt19937_64& rng, double mean, bool lognormal, double 
   // E[exp(mu + sigma Z)] = exp(mu + sigma^2 / 2) = mean.
   const double mu = std::log(mean) - sigma * sigma / 2;
   return std::exp(mu + sigma * StandardNormal(rng));
+}
+
+double DrawPatience(std::mt19937_64& rng, double mean, bool lognormal, double sigma) {
+  if (!(mean > 0)) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return DrawHandleTime(rng, mean, lognormal, sigma);
 }
 
 uint32_t DrawMessageCount(std::mt19937_64& rng, double mean) {

@@ -99,9 +99,13 @@ LatencySummary LatencySummary::Of(const Histogram& h) {
 ContactCentreFigures CompareWithErlangC(const ContactCentreCounts& c, const Settings& s) {
   ContactCentreFigures f;
   f.counts = c;
-  f.unanswered = c.offered > c.answered ? c.offered - c.answered : 0;
+  f.abandonment_modelled = s.patience_s > 0;
+  f.abandoned = c.left > c.left_after_answer ? c.left - c.left_after_answer : 0;
+  const uint64_t settled = c.answered + f.abandoned;
+  f.unanswered = c.offered > settled ? c.offered - settled : 0;
   if (c.offered > 0) {
     f.answer_rate = static_cast<double>(c.answered) / static_cast<double>(c.offered);
+    f.abandon_rate = static_cast<double>(f.abandoned) / static_cast<double>(c.offered);
     f.service_level =
         static_cast<double>(c.answered_within_threshold) / static_cast<double>(c.offered);
   }
@@ -154,7 +158,7 @@ std::string ToJson(const Settings& s, const RunReport& r) {
   // offered/answered: contacts in contact-centre mode, customer messages in raw mode.
   j.Field("offered", cc != nullptr ? cc->counts.offered : r.sent);
   j.Field("answered", cc != nullptr ? cc->counts.answered : r.received);
-  j.Field("abandoned", uint64_t{0});
+  j.Field("abandoned", cc != nullptr ? cc->abandoned : uint64_t{0});
   if (cc != nullptr) {
     j.Field("service_level", cc->service_level);
     j.Field("erlang_c_service_level", cc->erlang_c_service_level);
@@ -206,8 +210,12 @@ std::string ToJson(const Settings& s, const RunReport& r) {
     j.Field("answered", cc->counts.answered);
     j.Field("answered_within_threshold", cc->counts.answered_within_threshold);
     j.Field("unanswered", cc->unanswered);
+    j.Field("still_waiting", cc->counts.still_waiting);
     j.Field("abandoned", cc->abandoned);
-    j.Field("abandonment_modelled", false);
+    j.Field("abandon_rate", cc->abandon_rate);
+    j.Field("abandonment_modelled", cc->abandonment_modelled);
+    j.Field("left", cc->counts.left);
+    j.Field("left_after_answer", cc->counts.left_after_answer);
     j.Field("answer_rate", cc->answer_rate);
     j.Field("service_level", cc->service_level);
     j.Field("sl_threshold_s", s.sl_threshold_s);
@@ -230,6 +238,7 @@ std::string ToJson(const Settings& s, const RunReport& r) {
     j.Field("asa_s_with_measured_aht", cc->erlang_c_asa_s_measured_aht);
     j.Field("agents_needed_for_target", cc->agents_needed);
     j.Field("sl_target", s.sl_target);
+    j.Field("assumes_no_abandonment", true);
     j.EndObject();
     j.EndObject();
   }
@@ -350,8 +359,24 @@ std::string SummaryTable(const Settings& s, const RunReport& r) {
     Line(out, "answered",
          Thousands(f.counts.answered) + " (answer rate " + Percent(f.answer_rate) +
              "), unanswered " + Thousands(f.unanswered));
-    Line(out, "abandoned", "0 (the bench's customers never leave)");
-    const std::string erlang = f.erlang_c_stable ? "" : " (overloaded: A >= c)";
+    if (f.abandonment_modelled) {
+      Line(out, "abandonment modelled",
+           "yes: patience " + s.patience_dist_name + ", mean " + Seconds(s.patience_s) +
+               " (Erlang C below assumes none; Erlang A would model it)");
+      std::string left = Thousands(f.abandoned) + " (abandon rate " + Percent(f.abandon_rate) + ")";
+      if (f.counts.left_after_answer > 0) {
+        left += "; " + Thousands(f.counts.left_after_answer) +
+                " more left just after an agent accepted (counted answered)";
+      }
+      Line(out, "abandoned", left);
+    } else {
+      Line(out, "abandonment modelled", "no (no --patience: the customers never leave)");
+      Line(out, "abandoned", "0");
+    }
+    std::string erlang = f.erlang_c_stable ? "" : " (overloaded: A >= c)";
+    if (f.abandonment_modelled) {
+      erlang += " (assumes no abandonment)";
+    }
     Line(out, "service level within " + Seconds(s.sl_threshold_s),
          Percent(f.service_level) + "   Erlang C: " + Percent(f.erlang_c_service_level) + erlang);
     Line(out, "mean wait (ASA)", Seconds(f.asa_s) + "   Erlang C: " + Seconds(f.erlang_c_asa_s));

@@ -36,6 +36,12 @@ struct ContactCentreCounts {
   uint64_t offered = 0;   // ... whose first message the broker queued
   uint64_t busy = 0;      // ... whose first message was answered Busy
   uint64_t answered = 0;  // ... that an agent accepted
+  // With --patience: customers whose CustomerLeft closed their session (the broker's
+  // SessionClosed, disposition abandoned, reached the adapter), and how many of those an
+  // agent had accepted first (the broker answered before the leave: answered, not abandoned).
+  uint64_t left = 0;
+  uint64_t left_after_answer = 0;
+  uint64_t still_waiting = 0;  // offered, no reply and not left when the adapters stopped
   uint64_t answered_within_threshold = 0;
   double wait_sum_s = 0;    // sum of waits (arrival -> accept) of answered ones
   uint64_t handled = 0;     // sessions closed by agents (any arrival time)
@@ -44,8 +50,11 @@ struct ContactCentreCounts {
 
 struct ContactCentreFigures {
   ContactCentreCounts counts;
-  uint64_t abandoned = 0;            // always 0: neither the broker nor the bench models it yet
-  uint64_t unanswered = 0;           // offered, never accepted by the end of the drain
+  // --patience > 0: customers leave the queue when their patience runs out.
+  bool abandonment_modelled = false;
+  uint64_t abandoned = 0;            // left before an agent accepted: left - left_after_answer
+  double abandon_rate = 0;           // abandoned / offered
+  uint64_t unanswered = 0;           // offered, neither answered nor abandoned by the drain's end
   double answer_rate = 0;            // answered / offered
   double service_level = 0;          // answered within T / offered
   double asa_s = 0;                  // mean wait of the answered

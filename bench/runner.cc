@@ -20,6 +20,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "draws.h"
@@ -74,6 +75,14 @@ struct Live {
   std::atomic<uint64_t> offered{0};
   std::atomic<uint64_t> answered{0};
   std::atomic<uint64_t> stray{0};
+  // --patience: customers whose CustomerLeft closed their session; of those, the ones an
+  // agent had accepted first; customers whose patience ran out before their first message
+  // could be sent (window full), who leave without a word; sessions workers hold.
+  std::atomic<uint64_t> left{0};
+  std::atomic<uint64_t> left_after_answer{0};
+  std::atomic<uint64_t> left_unsent{0};
+  std::atomic<int64_t> held{0};
+  std::atomic<uint64_t> late_to_left{0};  // replies/closes of a session its customer had left
 };
 
 // What one thread measured; merged after the threads are joined. The interval histogram is
@@ -142,7 +151,8 @@ class AdapterSim {
         index_(index),
         stats_(stats),
         rng_(s_.seed * 7919 + index),
-        think_rng_(s_.seed * 6271 + index + 1) {}
+        think_rng_(s_.seed * 6271 + index + 1),
+        patience_rng_(s_.seed * 3571 + index + 2) {}
 
   void Run() {
     client::AdapterOptions o;
@@ -182,6 +192,13 @@ class AdapterSim {
     int64_t arrival_ns = 0;
     int64_t handle_ns = 0;
     int64_t first_reply_ns = -1;
+    bool offered = false;  // the broker acknowledged its first message
+    bool left = false;     // sent CustomerLeft: sends nothing more, waits for the SessionClosed
+  };
+  // A first message sent, until the broker's Acked (offered) or error (turned away).
+  struct First {
+    uint64_t customer;
+    int64_t arrival_ns;
   };
   struct Due {
     int64_t at;
@@ -193,7 +210,16 @@ class AdapterSim {
   // Sends one message; false if the window is full (counted as a credit wait once per stall)
   // or the library refused it.
   bool TrySend(int64_t now) {
-    auto seq = adapter_->Send(message_);
+    if (!Sent(adapter_->Send(message_), now, "a customer message")) {
+      return false;
+    }
+    sh_.live.sent.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // The credit bookkeeping of one send (a customer message or a CustomerLeft); false if it
+  // was not sent. Sets last_seq_.
+  bool Sent(const client::Result<uint64_t>& seq, int64_t now, const char* what) {
     if (!seq.ok()) {
       if (seq.code() == ErrorCode::kWouldBlock) {
         if (!blocked_) {
@@ -202,7 +228,7 @@ class AdapterSim {
           sh_.live.credit_waits.fetch_add(1, std::memory_order_relaxed);
         }
       } else {
-        sh_.Fatal("sending a customer message failed: " + seq.error().ToString());
+        sh_.Fatal(std::string("sending ") + what + " failed: " + seq.error().ToString());
       }
       return false;
     }
@@ -211,7 +237,6 @@ class AdapterSim {
       sh_.live.credit_wait_ns.fetch_add(now - blocked_since_, std::memory_order_relaxed);
     }
     last_seq_ = *seq;
-    sh_.live.sent.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
 
@@ -338,16 +363,56 @@ class AdapterSim {
         }
         due_.pop();
         if (d.index == 0) {
-          first_seq_[last_seq_] = d.customer;
+          first_seq_[last_seq_] = First{d.customer, c.arrival_ns};
         }
         c.next = d.index + 1;
       }
+      LosePatience(now);
       MarkIdle(stopped && customers_.empty() && adapter_->pending() == 0);
       int64_t wake = stopped ? kNever : next_arrival;
       if (!due_.empty()) {
         wake = std::min(wake, due_.top().at);
       }
+      if (!patience_.empty()) {
+        wake = std::min(wake, patience_.top().first);
+      }
       WaitAndHandle(wake);
+    }
+    // Offered, not answered as far as the customer saw (no reply), not left: still waiting.
+    for (const auto& [n, c] : customers_) {
+      if (c.offered && !c.left && c.first_reply_ns < 0 && sh_.InWindow(c.arrival_ns)) {
+        ++stats_.cc.still_waiting;
+      }
+    }
+  }
+
+  // Customers whose patience has run out before any reply leave: CustomerLeft, then nothing
+  // more. The broker decides the race with an agent's accept: if the accept came first the
+  // session was answered (its worker counts it, and that the customer left after), else the
+  // contact is abandoned. Either way the broker closes it with disposition abandoned.
+  void LosePatience(int64_t now) {
+    while (!patience_.empty() && patience_.top().first <= now) {
+      const uint64_t n = patience_.top().second;
+      auto it = customers_.find(n);
+      if (it == customers_.end() || it->second.first_reply_ns >= 0 || it->second.left) {
+        patience_.pop();  // turned away, closed, or answered in time
+        continue;
+      }
+      Customer& c = it->second;
+      if (c.next == 0) {
+        // Its first message never went out (the window was full): no session to leave.
+        patience_.pop();
+        sh_.live.left_unsent.fetch_add(1, std::memory_order_relaxed);
+        customers_.erase(it);
+        continue;
+      }
+      if (!Sent(adapter_->CustomerLeft(tenants_[static_cast<size_t>(c.tenant)],
+                                       client::Channel::kIm, c.id),
+                now, "a CustomerLeft")) {
+        return;  // window full: again when there is room
+      }
+      patience_.pop();
+      c.left = true;
     }
   }
 
@@ -360,6 +425,12 @@ class AdapterSim {
     c.arrival_ns = at;
     c.handle_ns = ToNs(DrawHandleTime(
         rng_, s_.handle_time_s, s_.handle_dist == HandleDistribution::kLogNormal, s_.handle_sigma));
+    if (s_.patience_s > 0) {
+      const double patience =
+          DrawPatience(patience_rng_, s_.patience_s,
+                       s_.patience_dist == HandleDistribution::kLogNormal, s_.patience_sigma);
+      patience_.emplace(at + ToNs(std::min(patience, 1e6)), n);
+    }
     customers_.emplace(n, std::move(c));
     due_.push(Due{at, n, 0});
     sh_.live.arrivals.fetch_add(1, std::memory_order_relaxed);
@@ -388,13 +459,15 @@ class AdapterSim {
         sh_.live.acked.fetch_add(a->up_to - acked_, std::memory_order_relaxed);
         acked_ = a->up_to;
         while (!first_seq_.empty() && first_seq_.begin()->first <= a->up_to) {
-          // The broker queued this customer's first message: a contact was offered.
-          auto it = customers_.find(first_seq_.begin()->second);
-          if (it != customers_.end()) {
-            sh_.live.offered.fetch_add(1, std::memory_order_relaxed);
-            if (sh_.InWindow(it->second.arrival_ns)) {
-              ++stats_.cc.offered;
-            }
+          // The broker queued this customer's first message: a contact was offered. (Its
+          // session may already be closed: a customer who left at once.)
+          const First& f = first_seq_.begin()->second;
+          sh_.live.offered.fetch_add(1, std::memory_order_relaxed);
+          if (sh_.InWindow(f.arrival_ns)) {
+            ++stats_.cc.offered;
+          }
+          if (auto it = customers_.find(f.customer); it != customers_.end()) {
+            it->second.offered = true;
           }
           first_seq_.erase(first_seq_.begin());
         }
@@ -403,7 +476,17 @@ class AdapterSim {
         (void)adapter_->Ack(d->delivery_id);
       } else if (auto* c = std::get_if<client::SessionClosed>(&event)) {
         if (auto n = CustomerNumber(c->customer_id)) {
-          customers_.erase(*n);
+          auto it = customers_.find(*n);
+          if (it != customers_.end()) {
+            if (it->second.left && c->disposition == client::Disposition::kAbandoned) {
+              // Closed by its CustomerLeft (answered first or not: the worker knows).
+              sh_.live.left.fetch_add(1, std::memory_order_relaxed);
+              if (sh_.InWindow(it->second.arrival_ns)) {
+                ++stats_.cc.left;
+              }
+            }
+            customers_.erase(it);
+          }
         }
         (void)adapter_->Ack(c->delivery_id);
       } else if (auto* e = std::get_if<client::ErrorEvent>(&event)) {
@@ -433,6 +516,9 @@ class AdapterSim {
       return;
     }
     Customer& c = it->second;
+    if (c.left) {
+      return;  // answered after all, but this customer has gone: it says nothing more
+    }
     if (p->index + 1 != c.next) {
       return;  // a reply to an earlier message (sent again after an agent's crash)
     }
@@ -453,6 +539,21 @@ class AdapterSim {
 
   void OnError(const client::ErrorEvent& e) {
     if (e.origin == client::ErrorOrigin::kBroker &&
+        e.request == client::RequestKind::kCustomerLeft) {
+      // kUnknownSession: its session was gone first (turned away Busy, or closed by its
+      // agent). It waits for nothing more.
+      if (e.error.code != ErrorCode::kUnknownSession) {
+        sh_.NoteError("CustomerLeft refused: " + std::string(e.error.code_name()), e.error.reason);
+      }
+      if (auto n = CustomerNumber(e.customer_id)) {
+        auto it = customers_.find(*n);
+        if (it != customers_.end() && it->second.left) {
+          customers_.erase(it);
+        }
+      }
+      return;
+    }
+    if (e.origin == client::ErrorOrigin::kBroker &&
         e.request == client::RequestKind::kCustomerMessage) {
       if (e.error.code == ErrorCode::kBusy) {
         sh_.live.busy.fetch_add(1, std::memory_order_relaxed);
@@ -464,7 +565,7 @@ class AdapterSim {
       auto first = first_seq_.find(e.error.ref_seq);
       if (first != first_seq_.end()) {
         // No session was opened: the customer was turned away.
-        auto it = customers_.find(first->second);
+        auto it = customers_.find(first->second.customer);
         if (it != customers_.end()) {
           if (sh_.InWindow(it->second.arrival_ns)) {
             ++stats_.cc.busy;
@@ -486,6 +587,8 @@ class AdapterSim {
   // repeats them whatever the timing; think times, drawn as replies arrive, use their own.
   std::mt19937_64 rng_;
   std::mt19937_64 think_rng_;
+  // Patience has its own generator, so that --patience leaves the other draws as they were.
+  std::mt19937_64 patience_rng_;
   std::optional<client::Adapter> adapter_;
   std::vector<client::Event> events_;
   std::vector<std::string> tenants_;
@@ -499,7 +602,11 @@ class AdapterSim {
   uint64_t next_customer_ = 0;
   std::unordered_map<uint64_t, Customer> customers_;  // live conversations
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
-  std::map<uint64_t, uint64_t> first_seq_;  // seq of a first message -> customer
+  std::map<uint64_t, First> first_seq_;  // seq of a first message -> its customer
+  // (patience runs out at, customer), --patience only
+  std::priority_queue<std::pair<int64_t, uint64_t>, std::vector<std::pair<int64_t, uint64_t>>,
+                      std::greater<>>
+      patience_;
 };
 
 // --- Workers: the agents ---
@@ -558,6 +665,7 @@ class WorkerSim {
  private:
   struct Held {
     int64_t accepted_ns = 0;
+    int64_t arrival_ns = 0;   // its customer's arrival, once its first message came
     uint32_t next_entry = 0;  // transcript index expected next (older ones are repeats)
     bool started = false;     // its first customer message arrived
     bool closing = false;
@@ -678,6 +786,33 @@ class WorkerSim {
       stats_.cc.handle_sum_s += static_cast<double>(now - it->second.accepted_ns) / 1e9;
       held_.erase(it);
     }
+    PublishHeld();
+  }
+
+  // Tells the main thread how many sessions this worker holds (for the drain).
+  void PublishHeld() {
+    const auto n = static_cast<int64_t>(held_.size());
+    if (n != published_held_) {
+      sh_.live.held.fetch_add(n - published_held_, std::memory_order_relaxed);
+      published_held_ = n;
+    }
+  }
+
+  // The broker closed a session this agent holds: its customer left (CustomerLeft after
+  // the accept). Answered, not abandoned; the agent does no more with it.
+  void OnClosed(const client::SessionClosed& c) {
+    auto it = held_.find(c.session_id);
+    if (it == held_.end()) {
+      return;
+    }
+    gone_.insert(c.session_id);
+    if (it->second.started && c.disposition == client::Disposition::kAbandoned) {
+      sh_.live.left_after_answer.fetch_add(1, std::memory_order_relaxed);
+      if (sh_.InWindow(it->second.arrival_ns)) {
+        ++stats_.cc.left_after_answer;
+      }
+    }
+    held_.erase(it);
   }
 
   void Handle(int64_t now) {
@@ -704,6 +839,7 @@ class WorkerSim {
           unacked_.pop_front();
         }
       } else if (auto* c = std::get_if<client::SessionClosed>(&event)) {
+        OnClosed(*c);
         (void)worker_->Ack(c->delivery_id);
       } else if (auto* e = std::get_if<client::ErrorEvent>(&event)) {
         OnError(*e);
@@ -711,6 +847,7 @@ class WorkerSim {
         sh_.live.reconnects.fetch_add(1, std::memory_order_relaxed);
       }
     }
+    PublishHeld();
     if (!interval_.empty()) {
       std::lock_guard<std::mutex> lock(stats_.mu);
       for (int64_t v : interval_) {
@@ -729,6 +866,13 @@ class WorkerSim {
     }
     if (crashed_ && (code == ErrorCode::kUnknownSession || code == ErrorCode::kNotSessionOwner)) {
       return;  // a close or reply done again after the crash had already been processed
+    }
+    if (code == ErrorCode::kUnknownSession &&
+        (e.request == client::RequestKind::kReply || e.request == client::RequestKind::kClose) &&
+        (gone_.contains(e.session_id) || (s_.patience_s > 0 && held_.contains(e.session_id)))) {
+      // A reply or close that crossed its customer's CustomerLeft.
+      sh_.live.late_to_left.fetch_add(1, std::memory_order_relaxed);
+      return;
     }
     sh_.NoteError(std::string("worker: ") + std::string(e.error.code_name()) + " (" +
                       std::string(client::RequestKindName(e.request)) + ")",
@@ -779,6 +923,7 @@ class WorkerSim {
         }
         return;
       }
+      h.arrival_ns = p->arrival_ns;
       const int64_t wait = h.accepted_ns - p->arrival_ns;
       sh_.live.answered.fetch_add(1, std::memory_order_relaxed);
       if (sh_.InWindow(p->arrival_ns)) {
@@ -808,6 +953,8 @@ class WorkerSim {
   std::vector<int64_t> interval_;  // latencies of this batch, for the live line
   std::string reply_text_;
   std::unordered_map<uint64_t, Held> held_;
+  int64_t published_held_ = 0;
+  std::unordered_set<uint64_t> gone_;  // sessions closed by their customers' CustomerLeft
   std::priority_queue<std::pair<int64_t, uint64_t>, std::vector<std::pair<int64_t, uint64_t>>,
                       std::greater<>>
       timers_;  // (close at, session)
@@ -847,6 +994,7 @@ struct Snapshot {
   uint64_t answered = 0;
   uint64_t busy = 0;
   uint64_t offered = 0;
+  uint64_t abandoned = 0;
   double bench_cpu = -1;
   double broker_cpu = -1;
 
@@ -859,6 +1007,9 @@ struct Snapshot {
     s.answered = l.answered.load();
     s.busy = l.busy.load();
     s.offered = l.offered.load();
+    const uint64_t left = l.left.load();
+    const uint64_t left_after_answer = l.left_after_answer.load();
+    s.abandoned = left > left_after_answer ? left - left_after_answer : 0;
     if (target != nullptr) {
       s.bench_cpu = ProcessCpu();
       s.broker_cpu = target->broker_cpu_s ? target->broker_cpu_s() : -1;
@@ -942,7 +1093,9 @@ void RunLoad(const Settings& s, const RunTarget& target, RunReport& report) {
       const Live& l = sh.live;
       return l.received.load() + l.busy.load() + l.refused.load() >= l.sent.load();
     }
-    return true;
+    // With patience, also until the workers have seen the closes of the sessions whose
+    // customers left after an accept (they tell answered from abandoned).
+    return s.patience_s <= 0 || sh.live.held.load() == 0;
   };
 
   for (;;) {
@@ -982,7 +1135,8 @@ void RunLoad(const Settings& s, const RunTarget& target, RunReport& report) {
       p.arrivals = cur.arrivals - previous.arrivals;
       p.answered = cur.answered - previous.answered;
       p.busy = cur.busy - previous.busy;
-      p.waiting = static_cast<int64_t>(cur.offered) - static_cast<int64_t>(cur.answered);
+      p.waiting = static_cast<int64_t>(cur.offered) - static_cast<int64_t>(cur.answered) -
+                  static_cast<int64_t>(cur.abandoned);
       p.latency = LatencySummary::Of(interval);
       report.timeline.push_back(p);
       previous = cur;
@@ -1076,7 +1230,11 @@ void RunLoad(const Settings& s, const RunTarget& target, RunReport& report) {
   report.credit_waits = l.credit_waits.load();
   report.credit_wait_s = static_cast<double>(l.credit_wait_ns.load()) / 1e9;
   report.reconnects = l.reconnects.load();
-  const uint64_t settled = report.received + report.busy + l.refused.load();
+  // A customer who abandoned took back its first message: no worker was to receive it.
+  const uint64_t left = l.left.load();
+  const uint64_t left_after_answer = l.left_after_answer.load();
+  const uint64_t withdrawn = left > left_after_answer ? left - left_after_answer : 0;
+  const uint64_t settled = report.received + report.busy + l.refused.load() + withdrawn;
   report.lost = report.sent > settled ? report.sent - settled : 0;
 
   Histogram latency;
@@ -1091,6 +1249,9 @@ void RunLoad(const Settings& s, const RunTarget& target, RunReport& report) {
     cc.offered += st->cc.offered;
     cc.busy += st->cc.busy;
     cc.answered += st->cc.answered;
+    cc.left += st->cc.left;
+    cc.left_after_answer += st->cc.left_after_answer;
+    cc.still_waiting += st->cc.still_waiting;
     cc.answered_within_threshold += st->cc.answered_within_threshold;
     cc.wait_sum_s += st->cc.wait_sum_s;
     cc.handled += st->cc.handled;
@@ -1102,9 +1263,26 @@ void RunLoad(const Settings& s, const RunTarget& target, RunReport& report) {
   if (!raw) {
     cc.window_s = w;
     report.contact_centre = CompareWithErlangC(cc, s);
-    report.notes.push_back(
-        "abandoned is 0 because the simulated customers always wait (the bench sends no "
-        "CustomerLeft)");
+    if (s.patience_s > 0) {
+      report.notes.push_back(
+          "customers leave after their patience runs out (CustomerLeft); Erlang C assumes "
+          "nobody abandons, so its figures are a reference point only: those who leave "
+          "shorten the wait of the rest (Erlang A is the model with patience)");
+      if (l.left_unsent.load() > 0) {
+        report.notes.push_back(std::to_string(l.left_unsent.load()) +
+                               " customer(s) ran out of patience before their first message "
+                               "could be sent (window full): never offered, not counted");
+      }
+      if (l.late_to_left.load() > 0) {
+        report.notes.push_back(std::to_string(l.late_to_left.load()) +
+                               " agent reply(ies) or close(s) crossed their customer's "
+                               "CustomerLeft and were answered unknown session (expected)");
+      }
+    } else {
+      report.notes.push_back(
+          "abandoned is 0 because the simulated customers always wait (no --patience: the "
+          "bench sends no CustomerLeft)");
+    }
     if (l.stray.load() > 0) {
       report.notes.push_back(std::to_string(l.stray.load()) +
                              " customer message(s) reached the broker after their session "

@@ -86,6 +86,17 @@ void AddFlags(CLI::App& app, Settings& s) {
   app.add_option("--think-time", s.think_time_s,
                  "contact-centre: mean seconds a customer thinks after each reply")
       ->capture_default_str();
+  app.add_option("--patience", s.patience_s,
+                 "contact-centre: mean seconds a customer waits for an agent before leaving "
+                 "(CustomerLeft); 0 = customers never leave")
+      ->capture_default_str();
+  app.add_option("--patience-dist", s.patience_dist_name,
+                 "Patience distribution: exponential or lognormal")
+      ->check(CLI::IsMember({"exponential", "exp", "lognormal"}))
+      ->capture_default_str();
+  app.add_option("--patience-sigma", s.patience_sigma,
+                 "lognormal: sigma of the underlying normal (the mean stays --patience)")
+      ->capture_default_str();
   app.add_option("--sl-threshold", s.sl_threshold_s,
                  "Service level threshold T in seconds (answered within T)")
       ->capture_default_str();
@@ -221,6 +232,23 @@ std::string Resolve(Settings& s) {
   if (!(s.handle_sigma > 0 && s.handle_sigma < 5)) {
     return "--handle-sigma must be in (0, 5)";
   }
+  if (s.patience_dist_name == "exponential" || s.patience_dist_name == "exp") {
+    s.patience_dist = HandleDistribution::kExponential;
+    s.patience_dist_name = "exponential";
+  } else if (s.patience_dist_name == "lognormal") {
+    s.patience_dist = HandleDistribution::kLogNormal;
+  } else {
+    return "--patience-dist must be exponential or lognormal";
+  }
+  if (!(s.patience_s >= 0) || !std::isfinite(s.patience_s)) {
+    return "--patience must be at least 0 seconds (0: customers never leave)";
+  }
+  if (raw && s.patience_s > 0) {
+    return "--patience is for contact-centre mode (raw customers have no queue to leave)";
+  }
+  if (!(s.patience_sigma > 0 && s.patience_sigma < 5)) {
+    return "--patience-sigma must be in (0, 5)";
+  }
   if (!(s.messages_per_session >= 1)) {
     return "--messages-per-session must be at least 1";
   }
@@ -279,6 +307,9 @@ void WriteSettings(JsonWriter& j, const Settings& s) {
   j.Field("handle_sigma", s.handle_sigma);
   j.Field("messages_per_session", s.messages_per_session);
   j.Field("think_time_s", s.think_time_s);
+  j.Field("patience_s", s.patience_s);
+  j.Field("patience_dist", s.patience_dist_name);
+  j.Field("patience_sigma", s.patience_sigma);
   j.Field("sl_threshold_s", s.sl_threshold_s);
   j.Field("sl_target", s.sl_target);
   j.Field("crash_at_s", s.crash_at_s);

@@ -24,6 +24,7 @@ enum class Mode {
   kRaw,            // customer messages as fast as credit allows (or at --rate), no replies
   kContactCentre,  // Poisson sessions, conversations, agents with handle times
 };
+// Of handle times, and of customers' patience.
 enum class HandleDistribution { kExponential, kLogNormal };
 
 struct Settings {
@@ -62,8 +63,13 @@ struct Settings {
   double handle_sigma = 1.0;        // log-normal: sigma of the underlying normal
   double messages_per_session = 3;  // mean customer messages per conversation (>= 1)
   double think_time_s = 1;          // mean customer think time after each agent reply
-  double sl_threshold_s = 20;       // service level threshold T
-  double sl_target = 0.8;           // for the "agents Erlang C needs" figure
+  // Mean customer patience (wait for an agent before CustomerLeft); 0 = customers never leave.
+  double patience_s = 0;
+  std::string patience_dist_name = "exponential";  // exponential | lognormal
+  HandleDistribution patience_dist = HandleDistribution::kExponential;
+  double patience_sigma = 1.0;  // log-normal: sigma of the underlying normal
+  double sl_threshold_s = 20;   // service level threshold T
+  double sl_target = 0.8;       // for the "agents Erlang C needs" figure
 
   // Faults.
   double crash_at_s = -1;            // when the first worker(s) crash; < 0: no crash
@@ -93,7 +99,7 @@ struct Settings {
 // Registers every flag on `app` (including --scenario as its config file option, TOML).
 void AddFlags(CLI::App& app, Settings& s);
 // Checks values and cross-field rules after parsing and fills the derived fields (mode,
-// poisson, schedule, handle_dist). Returns "" or what is wrong, fit for the user.
+// poisson, schedule, handle_dist, patience_dist). Returns "" or what is wrong, fit for the user.
 std::string Resolve(Settings& s);
 // Writes every setting as a JSON object (the value of the current key).
 void WriteSettings(JsonWriter& json, const Settings& s);

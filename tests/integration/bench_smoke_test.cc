@@ -1,7 +1,8 @@
 // A short run of the real switchboard-bench executable against the real broker: once in raw
 // mode with a broker the bench starts itself (and the ZeroMQ baseline), once in
-// contact-centre mode against a broker started here (--connect). Every message must be
-// answered and the JSON report must hold every field issue #6 asks for. No speed asserted.
+// contact-centre mode against a broker started here (--connect), and once more with impatient
+// customers who abandon. Every message must be answered (or taken back by a customer who
+// left) and the JSON report must hold every field issue #6 asks for. No speed asserted.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -199,6 +200,7 @@ TEST(BenchSmoke, ContactCentreModeAnswersEverySessionAgainstARunningBroker) {
   EXPECT_EQ(Number(r, "answered"), arrivals) << run.output;
   EXPECT_EQ(Number(r, "contact_centre.unanswered"), 0);
   EXPECT_EQ(Number(r, "abandoned"), 0);
+  EXPECT_FALSE(r.Find("contact_centre.abandonment_modelled")->boolean);
   const double sent = Number(r, "messages.sent");
   EXPECT_GE(sent, arrivals);
   EXPECT_EQ(Number(r, "messages.received"), sent) << run.output;
@@ -214,6 +216,76 @@ TEST(BenchSmoke, ContactCentreModeAnswersEverySessionAgainstARunningBroker) {
   EXPECT_LE(predicted, 1);
   EXPECT_FALSE(r.Find("broker.started_by_bench")->boolean);
   EXPECT_TRUE(r.Find("baseline_msgs_per_s")->is_null());
+  EXPECT_EQ(broker.Terminate(), 0) << broker.StderrLog();
+}
+
+// One agent with long handle times and customers with little patience: most customers
+// leave (CustomerLeft) before the agent is free. Every offered contact must end up answered,
+// abandoned or still waiting, never two of them, and the JSON must say abandonment was
+// modelled.
+TEST(BenchSmoke, ImpatientCustomersAbandonAnOverloadedAgent) {
+  testing::TempDir dir;
+  const std::string endpoint = "ipc://" + dir.Sub("broker.sock");
+  testing::BrokerProcess broker(dir.Sub("data"), endpoint, {"--heartbeat-ms", "200"});
+  ASSERT_EQ(broker.Start(), "");
+  const std::string json = dir.Sub("impatient.json");
+  const BenchRun run = RunBench(dir, {"--mode",
+                                      "contact-centre",
+                                      "--connect",
+                                      endpoint,
+                                      "--duration",
+                                      "1.5",
+                                      "--warmup",
+                                      "0",
+                                      "--drain",
+                                      "20",
+                                      "--arrival-rate",
+                                      "20",
+                                      "--agents",
+                                      "1",
+                                      "--handle-time",
+                                      "0.5",
+                                      "--messages-per-session",
+                                      "2",
+                                      "--think-time",
+                                      "0.02",
+                                      "--patience",
+                                      "0.15",
+                                      "--adapters",
+                                      "2",
+                                      "--heartbeat-ms",
+                                      "200",
+                                      "--json",
+                                      json,
+                                      "--quiet"});
+  ASSERT_EQ(run.status, 0) << run.output << broker.StderrLog();
+  const JsonValue r = ReadReport(json);
+  ExpectRequiredFields(r);
+  EXPECT_TRUE(r.Find("complete")->boolean) << run.output;
+  EXPECT_TRUE(r.Find("contact_centre.abandonment_modelled")->boolean);
+  EXPECT_DOUBLE_EQ(Number(r, "settings.patience_s"), 0.15);
+  const double offered = Number(r, "offered");
+  const double answered = Number(r, "answered");
+  const double abandoned = Number(r, "abandoned");
+  const double waiting = Number(r, "contact_centre.still_waiting");
+  // ~30 arrive; one agent answers one at a time for ~0.5 s, customers wait ~0.15 s.
+  EXPECT_GT(offered, 10) << run.output;
+  EXPECT_EQ(Number(r, "contact_centre.arrivals"), offered + Number(r, "contact_centre.busy"));
+  EXPECT_GE(answered, 1) << run.output;
+  EXPECT_GT(abandoned, offered / 3) << run.output;
+  EXPECT_EQ(answered + abandoned + waiting, offered) << run.output;
+  EXPECT_EQ(waiting, 0) << run.output;  // the drain ends when every session is closed
+  EXPECT_EQ(Number(r, "contact_centre.abandoned"), abandoned);
+  EXPECT_DOUBLE_EQ(Number(r, "contact_centre.abandon_rate"), abandoned / offered);
+  EXPECT_EQ(Number(r, "contact_centre.unanswered"), 0);
+  EXPECT_LE(Number(r, "contact_centre.left_after_answer"), answered);
+  EXPECT_EQ(Number(r, "contact_centre.left"),
+            abandoned + Number(r, "contact_centre.left_after_answer"));
+  EXPECT_TRUE(r.Find("contact_centre.erlang_c.assumes_no_abandonment")->boolean);
+  // A customer who abandoned took its first message back: nothing is lost or refused.
+  EXPECT_EQ(Number(r, "messages.lost"), 0) << run.output;
+  EXPECT_EQ(Number(r, "messages.errors"), 0) << run.output;
+  EXPECT_NE(run.output.find("abandonment modelled"), std::string::npos) << run.output;
   EXPECT_EQ(broker.Terminate(), 0) << broker.StderrLog();
 }
 

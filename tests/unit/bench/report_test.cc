@@ -52,6 +52,7 @@ TEST(CompareWithErlangC, DerivesTheFiguresAndTheErlangCPrediction) {
   EXPECT_DOUBLE_EQ(f.measured_aht_s, 175);
   EXPECT_EQ(f.unanswered, 4u);
   EXPECT_EQ(f.abandoned, 0u);
+  EXPECT_FALSE(f.abandonment_modelled);
   EXPECT_EQ(f.servers, 11);
   EXPECT_NEAR(f.offered_load, 10, 1e-12);
   EXPECT_NEAR(f.erlang_c_p_wait, 0.682118204689332, 1e-12);
@@ -84,6 +85,25 @@ TEST(CompareWithErlangC, OverloadAndEmptyRuns) {
   EXPECT_DOUBLE_EQ(f.answer_rate, 0);
   EXPECT_DOUBLE_EQ(f.service_level, 0);
   EXPECT_DOUBLE_EQ(f.erlang_c_service_level, 1);  // no load: nobody waits
+}
+
+// With patience, customers who left count as abandoned unless an agent had accepted first
+// (those are answered); what is neither is still unanswered.
+TEST(CompareWithErlangC, AbandonedAreTheLeftNotAnsweredFirst) {
+  Settings s = CallCentreSettings();
+  s.patience_s = 60;
+  ContactCentreCounts c = Counts();
+  c.answered = 80;
+  c.left = 18;
+  c.left_after_answer = 3;  // also among the 80 answered
+  const ContactCentreFigures f = CompareWithErlangC(c, s);
+  EXPECT_TRUE(f.abandonment_modelled);
+  EXPECT_EQ(f.abandoned, 15u);
+  EXPECT_DOUBLE_EQ(f.abandon_rate, 0.15);
+  EXPECT_EQ(f.unanswered, 5u);  // 100 - 80 - 15
+  EXPECT_DOUBLE_EQ(f.answer_rate, 0.8);
+  // Erlang C is still computed, for the same inputs.
+  EXPECT_NEAR(f.erlang_c_service_level, 0.3896, 5e-5);
 }
 
 RunReport SampleReport(const Settings& s) {
@@ -128,6 +148,7 @@ TEST(ToJson, HasEveryRequiredFieldAndTheFullSettings) {
   EXPECT_DOUBLE_EQ(v.Find("offered")->number, 100);  // contacts, in contact-centre mode
   EXPECT_DOUBLE_EQ(v.Find("answered")->number, 96);
   EXPECT_DOUBLE_EQ(v.Find("abandoned")->number, 0);
+  EXPECT_FALSE(v.Find("contact_centre.abandonment_modelled")->boolean);
   EXPECT_DOUBLE_EQ(v.Find("service_level")->number, 0.41);
   EXPECT_NEAR(v.Find("erlang_c_service_level")->number, 0.3896, 5e-5);
   EXPECT_DOUBLE_EQ(v.Find("baseline_msgs_per_s")->number, 850000);
@@ -162,6 +183,9 @@ TEST(ToJson, HasEveryRequiredFieldAndTheFullSettings) {
                                              "handle_sigma",
                                              "messages_per_session",
                                              "think_time_s",
+                                             "patience_s",
+                                             "patience_dist",
+                                             "patience_sigma",
                                              "sl_threshold_s",
                                              "sl_target",
                                              "crash_at_s",
@@ -218,6 +242,43 @@ TEST(SummaryTable, ShowsTheHeadlineFigures) {
         "abandoned", "850,000 msg/s", "agents Erlang C needs for 80.0 %", " 14\n"}) {
     EXPECT_NE(table.find(want), std::string::npos) << want << "\n" << table;
   }
+}
+
+TEST(ToJson, AbandonmentWithPatience) {
+  Settings s = CallCentreSettings();
+  s.patience_s = 60;
+  ContactCentreCounts c = Counts();
+  c.answered = 80;
+  c.left = 18;
+  c.left_after_answer = 3;
+  c.still_waiting = 5;
+  RunReport r = SampleReport(s);
+  r.contact_centre = CompareWithErlangC(c, s);
+  const JsonParseResult parsed = ParseJson(ToJson(s, r));
+  ASSERT_TRUE(parsed.value.has_value()) << parsed.error;
+  const JsonValue& v = *parsed.value;
+  EXPECT_DOUBLE_EQ(v.Find("abandoned")->number, 15);
+  EXPECT_DOUBLE_EQ(v.Find("contact_centre.abandoned")->number, 15);
+  EXPECT_DOUBLE_EQ(v.Find("contact_centre.abandon_rate")->number, 0.15);
+  EXPECT_TRUE(v.Find("contact_centre.abandonment_modelled")->boolean);
+  EXPECT_DOUBLE_EQ(v.Find("contact_centre.left_after_answer")->number, 3);
+  EXPECT_DOUBLE_EQ(v.Find("contact_centre.still_waiting")->number, 5);
+  EXPECT_TRUE(v.Find("contact_centre.erlang_c.assumes_no_abandonment")->boolean);
+  EXPECT_DOUBLE_EQ(v.Find("settings.patience_s")->number, 60);
+
+  const std::string table = SummaryTable(s, r);
+  for (const char* want : {"abandonment modelled", "yes: patience exponential, mean 60.0 s",
+                           "Erlang A", "15 (abandon rate 15.0 %)", "3 more left",
+                           "(assumes no abandonment)"}) {
+    EXPECT_NE(table.find(want), std::string::npos) << want << "\n" << table;
+  }
+}
+
+TEST(SummaryTable, SaysWhenAbandonmentIsNotModelled) {
+  const Settings s = CallCentreSettings();
+  const std::string table = SummaryTable(s, SampleReport(s));
+  EXPECT_NE(table.find("no (no --patience"), std::string::npos) << table;
+  EXPECT_EQ(table.find("assumes no abandonment"), std::string::npos) << table;
 }
 
 TEST(Thousands, GroupsDigits) {

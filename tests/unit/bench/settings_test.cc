@@ -118,6 +118,11 @@ TEST(Settings, ChecksValuesAndCombinations) {
       {{"--heartbeat-ms", "10"}, "--heartbeat-ms"},
       {{"--message-size", "0"}, "--message-size"},
       {{"--durability", "paranoid"}, "parse: "},
+      {{"--mode", "cc", "--arrival-rate", "1", "--patience", "-1"}, "--patience"},
+      {{"--rate", "10", "--patience", "30"}, "contact-centre"},
+      {{"--mode", "cc", "--arrival-rate", "1", "--patience-dist", "uniform"}, "parse: "},
+      {{"--mode", "cc", "--arrival-rate", "1", "--patience", "5", "--patience-sigma", "0"},
+       "--patience-sigma"},
       {{"--mode", "batch"}, "parse: "},
   };
   for (const Case& c : cases) {
@@ -140,6 +145,42 @@ TEST(Settings, ContactCentreOptions) {
   EXPECT_EQ(s.handle_dist, HandleDistribution::kLogNormal);
   EXPECT_EQ(s.agent_capacity, 3);
   EXPECT_DOUBLE_EQ(s.crash_restart_after_s, -1);
+}
+
+TEST(Settings, PatienceIsOffUnlessGiven) {
+  Settings s;
+  ASSERT_EQ(Parse({"--mode", "cc", "--arrival-rate", "5"}, s), "");
+  EXPECT_DOUBLE_EQ(s.patience_s, 0);
+  EXPECT_EQ(s.patience_dist, HandleDistribution::kExponential);
+
+  Settings p;
+  ASSERT_EQ(Parse({"--mode", "cc", "--arrival-rate", "5", "--patience", "30", "--patience-dist",
+                   "lognormal", "--patience-sigma", "0.5"},
+                  p),
+            "");
+  EXPECT_DOUBLE_EQ(p.patience_s, 30);
+  EXPECT_EQ(p.patience_dist, HandleDistribution::kLogNormal);
+  EXPECT_EQ(p.patience_dist_name, "lognormal");
+  EXPECT_DOUBLE_EQ(p.patience_sigma, 0.5);
+
+  Settings e;
+  ASSERT_EQ(Parse({"--mode", "cc", "--arrival-rate", "5", "--patience-dist", "exp"}, e), "");
+  EXPECT_EQ(e.patience_dist_name, "exponential");
+}
+
+TEST(Settings, PatienceFromTheScenarioFileAndTheFlagWins) {
+  TempFile file(
+      "mode = \"contact-centre\"\n"
+      "arrival-rate = 2\n"
+      "patience = 30\n"
+      "patience-dist = \"lognormal\"\n");
+  Settings s;
+  ASSERT_EQ(Parse({"--scenario", file.path()}, s), "");
+  EXPECT_DOUBLE_EQ(s.patience_s, 30);
+  EXPECT_EQ(s.patience_dist, HandleDistribution::kLogNormal);
+  Settings f;
+  ASSERT_EQ(Parse({"--scenario", file.path(), "--patience", "0"}, f), "");
+  EXPECT_DOUBLE_EQ(f.patience_s, 0);  // the flag turns it off again
 }
 
 // Every scenario shipped in bench/scenarios/ parses and passes the checks.
