@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/check.h"
+#include "core/routing/slot_index.h"
 
 namespace switchboard::core::routing {
 
@@ -107,12 +108,6 @@ struct Timer {
   bool operator>(const Timer& o) const { return std::tie(at, order) > std::tie(o.at, o.order); }
 };
 
-// Hashes agent ids as string_view, so a lookup by string_view builds no string.
-struct IdHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-};
-
 }  // namespace
 
 struct RoutingEngine::State {
@@ -122,6 +117,7 @@ struct RoutingEngine::State {
     uint32_t size = 0;  // waiting or offered
     double aht = 0;     // mean handle time (EWMA), micros; 0: unknown
     std::vector<uint32_t> pools;
+    std::vector<uint32_t> step_pools;  // per step: its pool without requirements, or kNone
   };
   struct Pool {
     int32_t queue = -1;
@@ -160,8 +156,9 @@ struct RoutingEngine::State {
     uint64_t wrap_gen = 0;
     uint32_t missed = 0;
     uint32_t holding = 0;  // contacts offered to or held by it
+    bool stale = false;    // its lane entries may not match its state (in stale_agents)
     std::vector<uint32_t> pools;
-    std::vector<std::pair<uint32_t, AKey>> attached;
+    std::vector<std::pair<uint32_t, AKey>> attached;  // what the lanes hold of it
   };
   struct ContactRec {
     bool live = false;
@@ -225,14 +222,14 @@ struct RoutingEngine::State {
 
   std::vector<AgentRec> agents;
   std::vector<uint32_t> free_agents;
-  // Found by string_view without building a string (heterogeneous lookup).
-  std::unordered_map<std::string, uint32_t, IdHash, std::equal_to<>> agent_index;
+  // Agent slots by HashString(id) (flat; a lookup by string_view builds no string).
+  SlotIndex agent_index;
   size_t signed_in_count = 0;
   int64_t next_join = 1;
 
   std::vector<ContactRec> contacts;
   std::vector<uint32_t> free_contacts;
-  std::unordered_map<SessionId, uint32_t> contact_index;
+  SlotIndex contact_index;  // contact slots by MixId(session id): a bijection, no key check
   std::unordered_map<std::string, RejoinRec> rejoin;
 
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
@@ -249,6 +246,8 @@ struct RoutingEngine::State {
   std::vector<std::pair<uint32_t, SessionId>> pending_contacts;
   std::vector<uint32_t> pending_agents;
   std::vector<uint32_t> emptied_pools;
+  std::vector<uint32_t> stale_agents;  // lane entries to bring up to date (SyncAgents)
+  std::vector<std::pair<uint32_t, AKey>> wanted_scratch;
 
   std::vector<Action> actions;
   std::vector<ContactEvent> events;
@@ -261,7 +260,7 @@ struct RoutingEngine::State {
     queue_index.clear();
     for (const QueueConfig& q : cfg.queues) {
       queue_index[q.name] = static_cast<uint32_t>(queues.size());
-      queues.push_back(Queue{q, false, 0, 0, {}});
+      queues.push_back(Queue{q, false, 0, 0, {}, {}});
     }
     for (Queue& q : queues) {
       if (!q.cfg.bot_queue.empty()) {
@@ -431,7 +430,7 @@ struct RoutingEngine::State {
   void ChangePresence(uint32_t slot, Presence to) {
     AgentRec& a = agents[slot];
     const bool was = Counted(a);
-    Detach(slot);
+    MarkStale(slot);
     a.presence = to;
     const bool is = Counted(a);
     if (was != is) {
@@ -443,35 +442,84 @@ struct RoutingEngine::State {
         }
       }
     }
-    Attach(slot);
     pending_agents.push_back(slot);
   }
   void Reserve(uint32_t slot, Channel ch) {
     AgentRec& a = agents[slot];
-    Detach(slot);
+    MarkStale(slot);
     a.used += Cost(a, ch);
     ++a.count[static_cast<size_t>(ch)];
     ++a.holding;
     a.idle_since = now;
-    Attach(slot);
   }
   void Release(uint32_t slot, Channel ch) {
     AgentRec& a = agents[slot];
-    Detach(slot);
+    MarkStale(slot);
     const uint32_t cost = Cost(a, ch);
     a.used = a.used >= cost ? a.used - cost : 0;
     auto& n = a.count[static_cast<size_t>(ch)];
     n = n > 0 ? n - 1 : 0;
     a.holding = a.holding > 0 ? a.holding - 1 : 0;
-    Attach(slot);
     pending_agents.push_back(slot);
     MaybeForget(slot);
+  }
+  // The agent's state changed in a way that may change its lane entries (room, strategy
+  // key). The lanes are brought up to date by SyncAgents before anyone reads them: an agent
+  // whose capacity frees and who at once takes a contact is never re-keyed in its lanes.
+  void MarkStale(uint32_t slot) {
+    AgentRec& a = agents[slot];
+    if (!a.stale) {
+      a.stale = true;
+      stale_agents.push_back(slot);
+    }
+  }
+  // The lane entries the agent should have now (the order Attach inserts them in).
+  void WantedEntries(uint32_t slot, std::vector<std::pair<uint32_t, AKey>>* out) const {
+    out->clear();
+    const AgentRec& a = agents[slot];
+    if (!a.live || !a.signed_in || a.presence != Presence::kAvailable || InWrap(a)) {
+      return;
+    }
+    for (uint32_t p : a.pools) {
+      const Pool& pool = pools[p];
+      for (int c = 0; c < kChannelCount; ++c) {
+        const int32_t lane = pool.lanes[c];
+        if (lane >= 0 && HasRoom(a, static_cast<Channel>(c))) {
+          out->emplace_back(static_cast<uint32_t>(lane), KeyOf(a, slot, pool.strategy));
+        }
+      }
+    }
+  }
+  // Brings the lane entries of every stale agent up to date.
+  void SyncAgents() {
+    if (stale_agents.empty()) {
+      return;
+    }
+    std::vector<uint32_t> stale;
+    stale.swap(stale_agents);
+    for (uint32_t slot : stale) {
+      AgentRec& a = agents[slot];
+      a.stale = false;
+      WantedEntries(slot, &wanted_scratch);
+      if (wanted_scratch != a.attached) {
+        Detach(slot);
+        for (const auto& [lane, key] : wanted_scratch) {
+          lanes[lane].agents.insert(key);
+        }
+        a.attached = wanted_scratch;
+      }
+    }
+    stale.clear();
+    if (stale_agents.empty()) {
+      stale_agents.swap(stale);  // keep the capacity
+    }
   }
   // A signed-out agent is forgotten once it holds nothing.
   void MaybeForget(uint32_t slot) {
     AgentRec& a = agents[slot];
     if (a.live && !a.signed_in && a.holding == 0) {
-      agent_index.erase(a.id);
+      Detach(slot);
+      agent_index.Erase(HashString(a.id), [&](uint32_t x) { return x == slot; });
       a = AgentRec{};
       free_agents.push_back(slot);
     }
@@ -482,7 +530,7 @@ struct RoutingEngine::State {
       return;
     }
     const bool was = InWrap(a);
-    Detach(slot);
+    MarkStale(slot);
     if (q.cfg.wrap_up > 0 && now + q.cfg.wrap_up > a.wrap_until) {
       a.wrap_until = now + q.cfg.wrap_up;
       a.wrap_gen = next_gen++;
@@ -491,7 +539,6 @@ struct RoutingEngine::State {
     if (q.cfg.wrap_up_until_ready) {
       a.wrap_ready = true;
     }
-    Attach(slot);
     if (!was && a.signed_in) {
       actions.push_back(AgentPresence{a.id, AgentState::kWrapUp, "wrap-up after close"});
     }
@@ -501,12 +548,11 @@ struct RoutingEngine::State {
     if (!InWrap(a)) {
       return;
     }
-    Detach(slot);
+    MarkStale(slot);
     a.wrap_until = 0;
     a.wrap_ready = false;
     a.wrap_gen = next_gen++;
     a.idle_since = now;
-    Attach(slot);
     pending_agents.push_back(slot);
     if (a.signed_in && a.presence == Presence::kAvailable) {
       actions.push_back(AgentPresence{a.id, AgentState::kAvailable, std::move(reason)});
@@ -516,6 +562,22 @@ struct RoutingEngine::State {
   // --- pools and lanes ---
 
   uint32_t GetPool(int32_t queue, int32_t step, uint32_t req, uint32_t direct) {
+    // Most contacts have no requirements and no direct agent: found without the map.
+    const bool plain = step >= 0 && req == 0 && direct == kNone;
+    std::vector<uint32_t>& step_pools = queues[queue].step_pools;
+    if (plain && static_cast<size_t>(step) < step_pools.size() && step_pools[step] != kNone) {
+      return step_pools[step];
+    }
+    const uint32_t id = MakePool(queue, step, req, direct);
+    if (plain) {
+      if (step_pools.size() <= static_cast<size_t>(step)) {
+        step_pools.resize(static_cast<size_t>(step) + 1, kNone);
+      }
+      step_pools[step] = id;
+    }
+    return id;
+  }
+  uint32_t MakePool(int32_t queue, int32_t step, uint32_t req, uint32_t direct) {
     const auto key = std::make_tuple(queue, step, req, direct);
     auto it = pool_index.find(key);
     if (it != pool_index.end()) {
@@ -698,7 +760,7 @@ struct RoutingEngine::State {
   }
   void EndContact(uint32_t slot) {
     ContactRec& c = contacts[slot];
-    contact_index.erase(c.id);
+    contact_index.Erase(MixId(c.id), [](uint32_t) { return true; });
     c = ContactRec{};
     free_contacts.push_back(slot);
   }
@@ -714,16 +776,19 @@ struct RoutingEngine::State {
     return slot;
   }
   ContactRec* FindContact(SessionId id, uint32_t* slot) {
-    auto it = contact_index.find(id);
-    if (it == contact_index.end()) {
+    const uint32_t found = FindContactSlot(id);
+    if (found == kNone) {
       return nullptr;
     }
-    *slot = it->second;
-    return &contacts[it->second];
+    *slot = found;
+    return &contacts[found];
   }
+  uint32_t FindContactSlot(SessionId id) const {
+    return contact_index.Find(MixId(id), [](uint32_t) { return true; });
+  }
+  void IndexContact(SessionId id, uint32_t slot) { contact_index.Insert(MixId(id), slot); }
   uint32_t FindAgent(std::string_view id) const {
-    auto it = agent_index.find(id);
-    return it == agent_index.end() ? kNone : it->second;
+    return agent_index.Find(HashString(id), [&](uint32_t slot) { return agents[slot].id == id; });
   }
   // The agent is not offered this contact again for the queue's offer timeout, so the
   // contact goes to the next candidate; after that it may be offered it again (a contact
@@ -804,6 +869,7 @@ struct RoutingEngine::State {
     if (!c.live || c.state != ContactState::kWaiting || c.lane < 0) {
       return;
     }
+    SyncAgents();  // an offer just made may have changed an agent's room
     Lane& lane = lanes[c.lane];
     std::vector<uint32_t> chosen;
     PickAgents(lane, c, queues[c.queue].cfg.offer_to, kNone, &chosen);
@@ -904,6 +970,7 @@ struct RoutingEngine::State {
         }
         continue;
       }
+      SyncAgents();
       std::vector<std::pair<uint32_t, SessionId>> cs;
       cs.swap(pending_contacts);
       for (const auto& [slot, id] : cs) {
@@ -912,6 +979,7 @@ struct RoutingEngine::State {
         }
       }
     }
+    SyncAgents();
   }
 
   // --- timer handlers ---
@@ -1351,7 +1419,7 @@ Status RoutingEngine::SignIn(const AgentInfo& info, TimePoint now) {
       slot = static_cast<uint32_t>(s.agents.size());
       s.agents.emplace_back();
     }
-    s.agent_index[info.id] = slot;
+    s.agent_index.Insert(HashString(info.id), slot);
     s.agents[slot].live = true;
   }
   State::AgentRec& a = s.agents[slot];
@@ -1486,7 +1554,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   if (info.id == 0) {
     return Status(Code::kBadRequest, "contact id 0");
   }
-  if (s.contact_index.contains(info.id)) {
+  if (s.FindContactSlot(info.id) != kNone) {
     return Status(Code::kBadRequest, "contact " + std::to_string(info.id) + " is already routed");
   }
   Attributes attrs = info.attributes;
@@ -1539,7 +1607,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   c.attrs = std::move(attrs);
   c.priority = priority;
   c.req = req;
-  s.contact_index[info.id] = slot;
+  s.IndexContact(info.id, slot);
   // Sticky: the customer's last agent, if it has room and may take this queue's contacts.
   const Micros window = q.cfg.sticky_window;
   if (window > 0 && !info.last_agent.empty() && now - info.last_served_at <= window) {
@@ -1877,7 +1945,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
                             std::string_view agent, TimePoint answered_at, TimePoint now) {
   State& s = *s_;
   s.now = now;
-  if (info.id == 0 || s.contact_index.contains(info.id) || agent.empty()) {
+  if (info.id == 0 || s.FindContactSlot(info.id) != kNone || agent.empty()) {
     return Status(Code::kBadRequest, "contact " + std::to_string(info.id) +
                                          " cannot be adopted (id 0, known, or no agent)");
   }
@@ -1895,7 +1963,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
     AgentInfo placeholder;
     placeholder.id = std::string(agent);
     s.ApplyInfo(rec, placeholder);
-    s.agent_index[rec.id] = a;
+    s.agent_index.Insert(HashString(rec.id), a);
   }
   auto q = s.queue_index.find(std::string(queue));
   const uint32_t queue_slot = q == s.queue_index.end() ? s.default_queue : q->second;
@@ -1922,8 +1990,9 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
   c.answered_at = answered_at;
   c.agent = a;
   c.lane = -1;
-  s.contact_index[info.id] = slot;
+  s.IndexContact(info.id, slot);
   s.Reserve(a, info.channel);
+  s.SyncAgents();
   return Status::Ok();
 }
 
@@ -2030,19 +2099,19 @@ uint64_t RoutingEngine::repairs() const { return s_->repairs; }
 uint64_t RoutingEngine::decisions() const { return s_->decisions; }
 
 std::optional<ContactView> RoutingEngine::Contact(SessionId contact) const {
-  auto it = s_->contact_index.find(contact);
-  if (it == s_->contact_index.end()) {
+  const uint32_t slot = s_->FindContactSlot(contact);
+  if (slot == kNone) {
     return std::nullopt;
   }
-  return s_->ViewOf(s_->contacts[it->second]);
+  return s_->ViewOf(s_->contacts[slot]);
 }
 
 std::optional<RoutingEngine::OfferFacts> RoutingEngine::Facts(SessionId contact) const {
-  auto it = s_->contact_index.find(contact);
-  if (it == s_->contact_index.end()) {
+  const uint32_t slot = s_->FindContactSlot(contact);
+  if (slot == kNone) {
     return std::nullopt;
   }
-  const State::ContactRec& c = s_->contacts[it->second];
+  const State::ContactRec& c = s_->contacts[slot];
   return OfferFacts{c.state, c.priority, c.follow_up, c.summary};
 }
 

@@ -1,0 +1,153 @@
+// SlotIndex: an open-addressing hash index from a key's 64-bit hash to a dense slot number
+// (a uint32 index into the caller's vector of records). The routing engine finds contacts by
+// session id and agents by id string through it: one probe into a flat array instead of a
+// node-based hash map's bucket list and node.
+//
+// The index stores the hash and the slot, never the key. A lookup passes `eq(slot)`, which
+// says whether the record at `slot` has the key looked for; for keys that a bijective hash
+// maps (SessionId through MixId), equal hashes mean equal keys and `eq` may always say yes.
+// Linear probing; erase shifts the following entries back (no tombstones), so lookups stay
+// short after any number of erases. Grows at 1/2 load.
+//
+// Thread rules: not thread-safe (plain data).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace switchboard::core::routing {
+
+// A bijection on 64-bit integers that scatters nearby ids (the finaliser of MurmurHash3).
+inline uint64_t MixId(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// FNV-1a over the bytes, then mixed (ids such as "agent-1234" differ in their last bytes).
+inline uint64_t HashString(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return MixId(h);
+}
+
+class SlotIndex {
+ public:
+  static constexpr uint32_t kNotFound = UINT32_MAX;
+
+  // The slot whose record `eq` accepts among those stored with `hash`; kNotFound if none.
+  template <class Eq>
+  uint32_t Find(uint64_t hash, Eq&& eq) const {
+    if (size_ == 0) {
+      return kNotFound;
+    }
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = table_[i];
+      if (e.slot == kNotFound) {
+        return kNotFound;
+      }
+      if (e.hash == hash && eq(e.slot)) {
+        return e.slot;
+      }
+    }
+  }
+  // Adds (hash, slot). The caller makes sure the key is not in the index yet.
+  void Insert(uint64_t hash, uint32_t slot) {
+    if ((size_ + 1) * 2 > table_.size()) {
+      Grow();
+    }
+    Place(hash, slot);
+    ++size_;
+  }
+  // Removes the entry of `hash` whose slot `eq` accepts; false if there is none.
+  template <class Eq>
+  bool Erase(uint64_t hash, Eq&& eq) {
+    if (size_ == 0) {
+      return false;
+    }
+    size_t i = hash & mask_;
+    for (;; i = (i + 1) & mask_) {
+      const Entry& e = table_[i];
+      if (e.slot == kNotFound) {
+        return false;
+      }
+      if (e.hash == hash && eq(e.slot)) {
+        break;
+      }
+    }
+    // Backward shift: move later entries of the run into the hole when their home allows.
+    size_t hole = i;
+    for (size_t j = (hole + 1) & mask_;; j = (j + 1) & mask_) {
+      const Entry& e = table_[j];
+      if (e.slot == kNotFound) {
+        break;
+      }
+      const size_t home = e.hash & mask_;
+      // The entry at j may move to the hole when its home is not in (hole, j] (cyclically).
+      const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+      if (!stays) {
+        table_[hole] = e;
+        hole = j;
+      }
+    }
+    table_[hole] = Entry{};
+    --size_;
+    return true;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void Clear() {
+    table_.clear();
+    mask_ = 0;
+    size_ = 0;
+  }
+  // Every stored slot, in table order (for checks).
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const Entry& e : table_) {
+      if (e.slot != kNotFound) {
+        f(e.hash, e.slot);
+      }
+    }
+  }
+
+ private:
+  struct Entry {
+    uint64_t hash = 0;
+    uint32_t slot = kNotFound;
+  };
+
+  void Place(uint64_t hash, uint32_t slot) {
+    size_t i = hash & mask_;
+    while (table_[i].slot != kNotFound) {
+      i = (i + 1) & mask_;
+    }
+    table_[i] = Entry{hash, slot};
+  }
+  void Grow() {
+    std::vector<Entry> old;
+    old.swap(table_);
+    const size_t capacity = old.empty() ? 16 : old.size() * 2;
+    table_.assign(capacity, Entry{});
+    mask_ = capacity - 1;
+    for (const Entry& e : old) {
+      if (e.slot != kNotFound) {
+        Place(e.hash, e.slot);
+      }
+    }
+  }
+
+  std::vector<Entry> table_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace switchboard::core::routing

@@ -1,0 +1,116 @@
+#include "core/routing/slot_index.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace switchboard::core::routing {
+namespace {
+
+constexpr uint32_t kNotFound = SlotIndex::kNotFound;
+
+TEST(SlotIndexTest, EmptyFindsNothing) {
+  SlotIndex index;
+  EXPECT_EQ(index.Find(MixId(1), [](uint32_t) { return true; }), kNotFound);
+  EXPECT_FALSE(index.Erase(MixId(1), [](uint32_t) { return true; }));
+  EXPECT_TRUE(index.empty());
+}
+
+TEST(SlotIndexTest, InsertFindErase) {
+  SlotIndex index;
+  index.Insert(MixId(7), 3);
+  index.Insert(MixId(8), 4);
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(index.Find(MixId(7), [](uint32_t) { return true; }), 3u);
+  EXPECT_EQ(index.Find(MixId(8), [](uint32_t) { return true; }), 4u);
+  EXPECT_EQ(index.Find(MixId(9), [](uint32_t) { return true; }), kNotFound);
+  EXPECT_TRUE(index.Erase(MixId(7), [](uint32_t) { return true; }));
+  EXPECT_EQ(index.Find(MixId(7), [](uint32_t) { return true; }), kNotFound);
+  EXPECT_EQ(index.Find(MixId(8), [](uint32_t) { return true; }), 4u);
+  EXPECT_EQ(index.size(), 1u);
+}
+
+// Keys with the same hash are told apart by `eq` (string ids whose hashes collide).
+TEST(SlotIndexTest, EqualHashesAreToldApartByEq) {
+  std::vector<std::string> keys = {"a", "b", "c", "d"};
+  SlotIndex index;
+  for (uint32_t slot = 0; slot < keys.size(); ++slot) {
+    index.Insert(42, slot);  // all in one run
+  }
+  auto find = [&](const std::string& key) {
+    return index.Find(42, [&](uint32_t slot) { return keys[slot] == key; });
+  };
+  EXPECT_EQ(find("c"), 2u);
+  EXPECT_EQ(find("zz"), kNotFound);
+  EXPECT_TRUE(index.Erase(42, [&](uint32_t slot) { return keys[slot] == "b"; }));
+  EXPECT_EQ(find("b"), kNotFound);
+  EXPECT_EQ(find("a"), 0u);
+  EXPECT_EQ(find("c"), 2u);
+  EXPECT_EQ(find("d"), 3u);
+}
+
+// Runs that wrap around the end of the table survive erases in the middle (backward shift).
+TEST(SlotIndexTest, WrappingRunsSurviveErase) {
+  SlotIndex index;
+  // The first table has 16 entries: hashes 14, 15 and 30 (home 14) wrap to 0 and 1.
+  const std::vector<uint64_t> hashes = {14, 15, 30, 31, 46};
+  for (uint32_t slot = 0; slot < hashes.size(); ++slot) {
+    index.Insert(hashes[slot], slot);
+  }
+  auto find = [&](uint64_t h) {
+    return index.Find(h, [](uint32_t) { return true; });
+  };
+  ASSERT_TRUE(index.Erase(15, [](uint32_t) { return true; }));
+  EXPECT_EQ(find(14), 0u);
+  EXPECT_EQ(find(15), kNotFound);
+  EXPECT_EQ(find(30), 2u);
+  EXPECT_EQ(find(31), 3u);
+  EXPECT_EQ(find(46), 4u);
+  ASSERT_TRUE(index.Erase(14, [](uint32_t) { return true; }));
+  EXPECT_EQ(find(30), 2u);
+  EXPECT_EQ(find(31), 3u);
+  EXPECT_EQ(find(46), 4u);
+}
+
+// Random inserts and erases agree with std::unordered_map, through growth.
+TEST(SlotIndexTest, AgreesWithUnorderedMap) {
+  std::mt19937_64 rng(7);
+  SlotIndex index;
+  std::unordered_map<uint64_t, uint32_t> model;
+  uint32_t next_slot = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t id = 1 + rng() % 5000;
+    const uint64_t h = MixId(id);
+    auto yes = [](uint32_t) { return true; };
+    const bool present = model.contains(id);
+    ASSERT_EQ(index.Find(h, yes) != kNotFound, present) << "id " << id;
+    if (rng() % 3 == 0) {
+      ASSERT_EQ(index.Erase(h, yes), present);
+      model.erase(id);
+    } else if (!present) {
+      index.Insert(h, next_slot);
+      model[id] = next_slot++;
+    } else {
+      ASSERT_EQ(index.Find(h, yes), model[id]);
+    }
+    ASSERT_EQ(index.size(), model.size());
+  }
+  size_t seen = 0;
+  index.ForEach([&](uint64_t, uint32_t) { ++seen; });
+  EXPECT_EQ(seen, model.size());
+}
+
+TEST(SlotIndexTest, MixIdIsABijectionOnASample) {
+  std::unordered_map<uint64_t, uint64_t> seen;
+  for (uint64_t x = 0; x < 100000; ++x) {
+    ASSERT_TRUE(seen.emplace(MixId(x), x).second);
+  }
+  EXPECT_NE(HashString("agent-1"), HashString("agent-2"));
+  EXPECT_EQ(HashString("agent-1"), HashString(std::string("agent-") + "1"));
+}
+
+}  // namespace
+}  // namespace switchboard::core::routing
