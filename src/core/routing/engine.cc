@@ -229,7 +229,10 @@ struct RoutingEngine::State {
 
   std::vector<ContactRec> contacts;
   std::vector<uint32_t> free_contacts;
-  SlotIndex contact_index;  // contact slots by MixId(session id): a bijection, no key check
+  SlotIndex contact_index;  // contact slots by SequentialIdHash(session id)
+  // Per contact slot: 1 when its exclusion list may be non-empty. Read for the heads of lanes
+  // without touching their records.
+  std::vector<uint8_t> maybe_excluded;
   std::unordered_map<std::string, RejoinRec> rejoin;
 
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
@@ -678,6 +681,7 @@ struct RoutingEngine::State {
     }
     c.step_gen = next_gen++;
     c.excluded.clear();
+    maybe_excluded[slot] = 0;
     const Micros expires = q.cfg.steps[c.step].expires_after;
     if (c.step < last && expires > 0) {
       Arm(now + expires, TimerKind::kStep, slot, c.id, c.step_gen);
@@ -760,7 +764,7 @@ struct RoutingEngine::State {
   }
   void EndContact(uint32_t slot) {
     ContactRec& c = contacts[slot];
-    contact_index.Erase(MixId(c.id), [](uint32_t) { return true; });
+    contact_index.Erase(SequentialIdHash(c.id), [&](uint32_t x) { return x == slot; });
     c = ContactRec{};
     free_contacts.push_back(slot);
   }
@@ -772,7 +776,9 @@ struct RoutingEngine::State {
     } else {
       slot = static_cast<uint32_t>(contacts.size());
       contacts.emplace_back();
+      maybe_excluded.push_back(0);
     }
+    maybe_excluded[slot] = 0;
     return slot;
   }
   ContactRec* FindContact(SessionId id, uint32_t* slot) {
@@ -784,9 +790,12 @@ struct RoutingEngine::State {
     return &contacts[found];
   }
   uint32_t FindContactSlot(SessionId id) const {
-    return contact_index.Find(MixId(id), [](uint32_t) { return true; });
+    return contact_index.Find(SequentialIdHash(id),
+                              [&](uint32_t slot) { return contacts[slot].id == id; });
   }
-  void IndexContact(SessionId id, uint32_t slot) { contact_index.Insert(MixId(id), slot); }
+  void IndexContact(SessionId id, uint32_t slot) {
+    contact_index.Insert(SequentialIdHash(id), slot);
+  }
   uint32_t FindAgent(std::string_view id) const {
     return agent_index.Find(HashString(id), [&](uint32_t slot) { return agents[slot].id == id; });
   }
@@ -798,6 +807,7 @@ struct RoutingEngine::State {
     const TimePoint until = now + queues[c.queue].cfg.offer_timeout;
     std::erase_if(c.excluded, [&](const auto& e) { return e.first == agent || e.second <= now; });
     c.excluded.emplace_back(agent, until);
+    maybe_excluded[slot] = 1;
     Arm(until, TimerKind::kExclusion, slot, c.id, 0);
   }
   bool Excluded(const ContactRec& c, uint32_t agent) const {
@@ -893,7 +903,7 @@ struct RoutingEngine::State {
           if (best != kNone && !(k < best_key)) {
             break;
           }
-          if (!Excluded(contacts[k.slot], agent)) {
+          if (maybe_excluded[k.slot] == 0 || !Excluded(contacts[k.slot], agent)) {
             best = k.slot;
             best_key = k;
             break;
@@ -1855,6 +1865,7 @@ Status RoutingEngine::TransferToAgent(SessionId contact, std::string_view agent,
   c->direct_agent = a;
   c->step_gen = s.next_gen++;
   c->excluded.clear();
+  s.maybe_excluded[slot] = 0;
   s.InsertWaiting(slot);
   if (!s.queues[queue].is_bot) {
     ContactEvent q;

@@ -4,8 +4,8 @@
 // node-based hash map's bucket list and node.
 //
 // The index stores the hash and the slot, never the key. A lookup passes `eq(slot)`, which
-// says whether the record at `slot` has the key looked for; for keys that a bijective hash
-// maps (SessionId through MixId), equal hashes mean equal keys and `eq` may always say yes.
+// says whether the record at `slot` has the key looked for (it is asked only when the stored
+// hash equals the one looked for).
 // Linear probing; erase shifts the following entries back (no tombstones), so lookups stay
 // short after any number of erases. Grows at 1/2 load.
 //
@@ -28,6 +28,11 @@ inline uint64_t MixId(uint64_t x) {
   x ^= x >> 33;
   return x;
 }
+
+// For ids handed out by a counter (session ids): runs of four consecutive ids stay side by
+// side in the table (one cache line), the runs themselves are scattered. Not a bijection on
+// all 64 bits: look-ups check the key (`eq`).
+inline uint64_t SequentialIdHash(uint64_t id) { return (MixId(id >> 2) << 2) | (id & 3); }
 
 // FNV-1a over the bytes, then mixed (ids such as "agent-1234" differ in their last bytes).
 inline uint64_t HashString(std::string_view s) {

@@ -110,6 +110,10 @@ TEST(SlotIndexTest, MixIdIsABijectionOnASample) {
   }
   EXPECT_NE(HashString("agent-1"), HashString("agent-2"));
   EXPECT_EQ(HashString("agent-1"), HashString(std::string("agent-") + "1"));
+  // Counter ids: four in a row side by side, the next four elsewhere.
+  EXPECT_EQ(SequentialIdHash(8) + 1, SequentialIdHash(9));
+  EXPECT_EQ(SequentialIdHash(8) + 3, SequentialIdHash(11));
+  EXPECT_NE(SequentialIdHash(12) & ~uint64_t{3}, SequentialIdHash(8) & ~uint64_t{3});
 }
 
 }  // namespace
