@@ -1,8 +1,5 @@
 #include "core/routing/engine.h"
 
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
@@ -14,6 +11,7 @@
 #include <utility>
 
 #include "common/check.h"
+#include "core/routing/chunked_set.h"
 #include "core/routing/slot_index.h"
 
 namespace switchboard::core::routing {
@@ -83,9 +81,9 @@ struct AKey {
   bool operator==(const AKey& o) const = default;
 };
 
-using ContactTree = __gnu_pbds::tree<CKey, __gnu_pbds::null_type, std::less<CKey>,
-                                     __gnu_pbds::rb_tree_tag,
-                                     __gnu_pbds::tree_order_statistics_node_update>;
+// A lane's waiting contacts: sorted chunks (they mostly join at the back and leave at the
+// front).
+using ContactTree = ChunkedSet<CKey>;
 
 enum class TimerKind : uint8_t {
   kOffer,
@@ -1096,8 +1094,7 @@ struct RoutingEngine::State {
         }
       } else if (c.state == ContactState::kActive) {
         add(c.agent);
-      } else if (c.lane < 0 || lanes[c.lane].contacts.find(KeyOf(c, slot)) ==
-                                   lanes[c.lane].contacts.end()) {
+      } else if (c.lane < 0 || !lanes[c.lane].contacts.contains(KeyOf(c, slot))) {
         ++repairs;
         InsertWaiting(slot);
       }
@@ -2023,7 +2020,7 @@ Status RoutingEngine::PositionRequest(SessionId contact, TimePoint now) {
     return Status(Code::kBadRequest, "contact " + std::to_string(contact) + " is not waiting");
   }
   const auto rank =
-      static_cast<uint32_t>(s.lanes[c->lane].contacts.order_of_key(s.KeyOf(*c, slot))) + 1;
+      static_cast<uint32_t>(s.lanes[c->lane].contacts.rank(s.KeyOf(*c, slot))) + 1;
   c->told = rank;
   s.actions.push_back(PositionUpdate{c->id, rank, s.Expected(*c, rank)});
   return Status::Ok();
