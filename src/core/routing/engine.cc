@@ -13,6 +13,7 @@
 #include "common/check.h"
 #include "core/routing/chunked_set.h"
 #include "core/routing/slot_index.h"
+#include "core/routing/timer_queue.h"
 
 namespace switchboard::core::routing {
 
@@ -233,7 +234,7 @@ struct RoutingEngine::State {
   std::vector<uint8_t> maybe_excluded;
   std::unordered_map<std::string, RejoinRec> rejoin;
 
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  TimerQueue<Timer> timers;
   uint64_t next_gen = 1;
   uint64_t next_timer = 0;
   uint64_t next_attempt = 1;
@@ -249,6 +250,7 @@ struct RoutingEngine::State {
   std::vector<uint32_t> emptied_pools;
   std::vector<uint32_t> stale_agents;  // lane entries to bring up to date (SyncAgents)
   std::vector<std::pair<uint32_t, AKey>> wanted_scratch;
+  std::vector<uint32_t> chosen_scratch;  // the agents of the offer being made
 
   std::vector<Action> actions;
   std::vector<ContactEvent> events;
@@ -307,18 +309,22 @@ struct RoutingEngine::State {
   // --- timers ---
 
   void Arm(TimePoint at, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
-    timers.push(Timer{at, kind, slot, id, gen, next_timer++});
+    timers.Push(Timer{at, kind, slot, id, gen, next_timer++});
+  }
+  // Due `after` from now, `after` a duration of the configuration (so a FIFO of its own).
+  void ArmAfter(Micros after, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
+    timers.PushAfter(after, Timer{now + after, kind, slot, id, gen, next_timer++});
   }
   void ArmHousekeeping() {
     if (!reconcile_armed) {
       reconcile_armed = true;
-      Arm(now + cfg.reconcile_interval, TimerKind::kReconcile, 0, 0, 0);
+      ArmAfter(cfg.reconcile_interval, TimerKind::kReconcile, 0, 0, 0);
     }
     if (!position_armed) {
       for (const Queue& q : queues) {
         if (q.cfg.position_step > 0 && q.size > 0) {
           position_armed = true;
-          Arm(now + kPositionScanInterval, TimerKind::kPosition, 0, 0, 0);
+          ArmAfter(kPositionScanInterval, TimerKind::kPosition, 0, 0, 0);
           break;
         }
       }
@@ -535,7 +541,7 @@ struct RoutingEngine::State {
     if (q.cfg.wrap_up > 0 && now + q.cfg.wrap_up > a.wrap_until) {
       a.wrap_until = now + q.cfg.wrap_up;
       a.wrap_gen = next_gen++;
-      Arm(a.wrap_until, TimerKind::kWrap, slot, 0, a.wrap_gen);
+      ArmAfter(q.cfg.wrap_up, TimerKind::kWrap, slot, 0, a.wrap_gen);
     }
     if (q.cfg.wrap_up_until_ready) {
       a.wrap_ready = true;
@@ -682,7 +688,7 @@ struct RoutingEngine::State {
     maybe_excluded[slot] = 0;
     const Micros expires = q.cfg.steps[c.step].expires_after;
     if (c.step < last && expires > 0) {
-      Arm(now + expires, TimerKind::kStep, slot, c.id, c.step_gen);
+      ArmAfter(expires, TimerKind::kStep, slot, c.id, c.step_gen);
     }
   }
   void ArmQueueTimers(uint32_t slot) {
@@ -691,14 +697,22 @@ struct RoutingEngine::State {
     c.wait_gen = next_gen++;
     c.age_gen = next_gen++;
     if (q.cfg.max_wait > 0 && q.cfg.fallback != FallbackKind::kNone) {
-      Arm(c.enqueued_at + q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
+      if (c.enqueued_at == now) {
+        ArmAfter(q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
+      } else {
+        Arm(c.enqueued_at + q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
+      }
     }
     c.aged = false;
     if (q.cfg.aging_bound > 0) {
       if (now - c.enqueued_at >= q.cfg.aging_bound) {
         c.aged = true;
       } else {
-        Arm(c.enqueued_at + q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
+        if (c.enqueued_at == now) {
+          ArmAfter(q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
+        } else {
+          Arm(c.enqueued_at + q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
+        }
       }
     }
   }
@@ -763,7 +777,14 @@ struct RoutingEngine::State {
   void EndContact(uint32_t slot) {
     ContactRec& c = contacts[slot];
     contact_index.Erase(SequentialIdHash(c.id), [&](uint32_t x) { return x == slot; });
+    // The lists keep their capacity for the slot's next contact (no allocation per offer).
+    std::vector<uint32_t> offered = std::move(c.offered);
+    std::vector<std::pair<uint32_t, TimePoint>> excluded = std::move(c.excluded);
     c = ContactRec{};
+    offered.clear();
+    excluded.clear();
+    c.offered = std::move(offered);
+    c.excluded = std::move(excluded);
     free_contacts.push_back(slot);
   }
   uint32_t NewContactSlot() {
@@ -806,7 +827,7 @@ struct RoutingEngine::State {
     std::erase_if(c.excluded, [&](const auto& e) { return e.first == agent || e.second <= now; });
     c.excluded.emplace_back(agent, until);
     maybe_excluded[slot] = 1;
-    Arm(until, TimerKind::kExclusion, slot, c.id, 0);
+    ArmAfter(queues[c.queue].cfg.offer_timeout, TimerKind::kExclusion, slot, c.id, 0);
   }
   bool Excluded(const ContactRec& c, uint32_t agent) const {
     for (const auto& [a, until] : c.excluded) {
@@ -832,7 +853,7 @@ struct RoutingEngine::State {
       actions.push_back(OfferAction{c.id, agents[a].id, c.attempt, q.cfg.name,
                                     q.cfg.offer_timeout, now - c.enqueued_at});
     }
-    Arm(c.offer_deadline, TimerKind::kOffer, slot, c.id, c.attempt);
+    ArmAfter(q.cfg.offer_timeout, TimerKind::kOffer, slot, c.id, c.attempt);
     ++decisions;
   }
   // Up to `n` agents of the lane by strategy, skipping `skip` and the contact's exclusions.
@@ -879,7 +900,8 @@ struct RoutingEngine::State {
     }
     SyncAgents();  // an offer just made may have changed an agent's room
     Lane& lane = lanes[c.lane];
-    std::vector<uint32_t> chosen;
+    std::vector<uint32_t>& chosen = chosen_scratch;
+    chosen.clear();
     PickAgents(lane, c, queues[c.queue].cfg.offer_to, kNone, &chosen);
     if (!chosen.empty()) {
       Offer(slot, chosen);
@@ -920,7 +942,8 @@ struct RoutingEngine::State {
       // Offered to this agent alone: other agents with room may be about to pick a better
       // contact of their own; queues with offer_to > 1 offer to several agents when the
       // contact starts waiting.
-      Offer(slot, {agent});
+      chosen_scratch.assign(1, agent);
+      Offer(slot, chosen_scratch);
     }
   }
   void AdvancePool(uint32_t p) {
