@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <queue>
@@ -57,6 +58,68 @@ std::string StringOf(const Attributes& attrs, std::string_view name) {
     return *s;
   }
   return std::to_string(std::get<int64_t>(*v));
+}
+
+// A contact's attributes packed into one string, read back only for views and handoffs:
+// one allocation per contact instead of a vector of name/value strings, so ending a contact
+// (long after it arrived, its memory cold) frees one block without reading every entry.
+// Per entry: name size (u32), name, tag (0: integer, 1: string), then the integer (i64) or
+// the string's size (u32) and bytes.
+std::string PackAttributes(const Attributes& attrs) {
+  size_t size = 0;
+  for (const auto& [name, value] : attrs.entries()) {
+    size += 4 + name.size() + 1;
+    size += std::holds_alternative<int64_t>(value) ? 8 : 4 + std::get<std::string>(value).size();
+  }
+  std::string out(size, '\0');
+  char* p = out.data();
+  auto put = [&p](const void* data, size_t n) {
+    std::memcpy(p, data, n);
+    p += n;
+  };
+  for (const auto& [name, value] : attrs.entries()) {
+    const auto name_size = static_cast<uint32_t>(name.size());
+    put(&name_size, 4);
+    put(name.data(), name.size());
+    if (const int64_t* i = std::get_if<int64_t>(&value)) {
+      put("\0", 1);
+      put(i, 8);
+    } else {
+      const std::string& str = std::get<std::string>(value);
+      const auto str_size = static_cast<uint32_t>(str.size());
+      put("\1", 1);
+      put(&str_size, 4);
+      put(str.data(), str.size());
+    }
+  }
+  return out;
+}
+Attributes UnpackAttributes(std::string_view packed) {
+  Attributes out;
+  const char* p = packed.data();
+  const char* end = p + packed.size();
+  auto get = [&p](void* data, size_t n) {
+    std::memcpy(data, p, n);
+    p += n;
+  };
+  while (p < end) {
+    uint32_t name_size = 0;
+    get(&name_size, 4);
+    std::string name(p, name_size);
+    p += name_size;
+    const char tag = *p++;
+    if (tag == 0) {
+      int64_t i = 0;
+      get(&i, 8);
+      out.Set(std::move(name), i);
+    } else {
+      uint32_t str_size = 0;
+      get(&str_size, 4);
+      out.Set(std::move(name), std::string(p, str_size));
+      p += str_size;
+    }
+  }
+  return out;
 }
 
 // Order of waiting contacts in a lane: aged first (by arrival), then priority, then arrival.
@@ -165,7 +228,7 @@ struct RoutingEngine::State {
     std::string tenant;
     Channel channel = Channel::kIm;
     std::string customer_id;
-    Attributes attrs;
+    std::string attrs;  // PackAttributes
     std::string topic;
     ContactState state = ContactState::kWaiting;
     uint32_t queue = 0;
@@ -1266,7 +1329,7 @@ struct RoutingEngine::State {
     v.aged = c.aged;
     v.follow_up = c.follow_up;
     v.requirements = reqs[c.req];
-    v.attributes = c.attrs;
+    v.attributes = UnpackAttributes(c.attrs);
     v.summary = c.summary;
     v.attempt = c.attempt;
     for (uint32_t a : c.offered) {
@@ -1634,7 +1697,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   c.channel = info.channel;
   c.customer_id = info.customer_id;
   c.topic = StringOf(attrs, "topic");
-  c.attrs = std::move(attrs);
+  c.attrs = PackAttributes(attrs);
   c.priority = priority;
   c.req = req;
   s.IndexContact(info.id, slot);
@@ -1939,7 +2002,7 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
   if (c->state != ContactState::kActive) {
     return Status(Code::kBadRequest, "contact " + std::to_string(contact) + " is not answered");
   }
-  Attributes attrs = c->attrs;
+  Attributes attrs = UnpackAttributes(c->attrs);
   attrs.Set("intent", std::string(intent));
   uint32_t target = kNone;
   int priority = c->priority;
@@ -1963,7 +2026,7 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
   e.group = s.agents[c->agent].group;
   s.events.push_back(std::move(e));
   s.LeaveQueue(slot, true);
-  c->attrs = std::move(attrs);
+  c->attrs = PackAttributes(attrs);
   c->summary = std::string(summary);
   c->priority = priority;
   c->req = req;
@@ -2013,7 +2076,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
   c.channel = info.channel;
   c.customer_id = info.customer_id;
   c.topic = StringOf(attrs, "topic");
-  c.attrs = std::move(attrs);
+  c.attrs = PackAttributes(attrs);
   c.state = ContactState::kActive;
   c.queue = queue_slot;
   c.seq = s.next_seq++;

@@ -652,6 +652,31 @@ TEST_F(EngineTest, BotFirstThenHandoffToHumans) {
   EXPECT_EQ(engine_->Agent("bot-1")->used, 0u);
 }
 
+// The contact's attributes read back as they came (integers, strings, empty and long
+// values), with tenant and channel added, and a handoff's intent on top.
+TEST_F(EngineTest, ContactAttributesReadBackAfterArrivalAndHandoff) {
+  Make(RoutingConfig::Default());
+  const std::string long_value(300, 'x');
+  Arrive(Contact(1, Channel::kPhone,
+                 {{"vip_level", int64_t{-3}}, {"topic", "refund"}, {"note", ""},
+                  {"long", long_value}, {"big", int64_t{1} << 40}}));
+  Attributes want;
+  want.Set("vip_level", int64_t{-3});
+  want.Set("topic", "refund");
+  want.Set("note", "");
+  want.Set("long", long_value);
+  want.Set("big", int64_t{1} << 40);
+  want.Set("tenant", "shop");
+  want.Set("channel", "phone");
+  ASSERT_TRUE(engine_->Contact(1).has_value());
+  EXPECT_TRUE(engine_->Contact(1)->attributes == want);
+  SignIn(Agent("a"));
+  AcceptOffer(OnlyOffer());
+  ASSERT_TRUE(engine_->Handoff(1, "default", "return", "", now_).ok());
+  want.Set("intent", "return");
+  EXPECT_TRUE(engine_->Contact(1)->attributes == want);
+}
+
 TEST_F(EngineTest, BotQueueIgnoresTheRuleSkills) {
   RoutingConfig cfg = RoutingConfig::Default();
   cfg.queues.push_back(Queue("bot"));
