@@ -3,7 +3,8 @@
 // session id and agents by id string through it: one probe into a flat array instead of a
 // node-based hash map's bucket list and node.
 //
-// The index stores the hash and the slot, never the key. A lookup passes `eq(slot)`, which
+// The index stores the hash's low 32 bits (they also pick the home entry) and the slot in 8
+// bytes per entry, never the key. A lookup passes `eq(slot)`, which
 // says whether the record at `slot` has the key looked for (it is asked only when the stored
 // hash equals the one looked for).
 // Linear probing; erase shifts the following entries back (no tombstones), so lookups stay
@@ -54,12 +55,13 @@ class SlotIndex {
     if (size_ == 0) {
       return kNotFound;
     }
-    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const auto tag = static_cast<uint32_t>(hash);
+    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
       const Entry& e = table_[i];
       if (e.slot == kNotFound) {
         return kNotFound;
       }
-      if (e.hash == hash && eq(e.slot)) {
+      if (e.tag == tag && eq(e.slot)) {
         return e.slot;
       }
     }
@@ -69,7 +71,7 @@ class SlotIndex {
     if ((size_ + 1) * 2 > table_.size()) {
       Grow();
     }
-    Place(hash, slot);
+    Place(static_cast<uint32_t>(hash), slot);
     ++size_;
   }
   // Removes the entry of `hash` whose slot `eq` accepts; false if there is none.
@@ -78,13 +80,14 @@ class SlotIndex {
     if (size_ == 0) {
       return false;
     }
-    size_t i = hash & mask_;
+    const auto tag = static_cast<uint32_t>(hash);
+    size_t i = tag & mask_;
     for (;; i = (i + 1) & mask_) {
       const Entry& e = table_[i];
       if (e.slot == kNotFound) {
         return false;
       }
-      if (e.hash == hash && eq(e.slot)) {
+      if (e.tag == tag && eq(e.slot)) {
         break;
       }
     }
@@ -95,7 +98,7 @@ class SlotIndex {
       if (e.slot == kNotFound) {
         break;
       }
-      const size_t home = e.hash & mask_;
+      const size_t home = e.tag & mask_;
       // The entry at j may move to the hole when its home is not in (hole, j] (cyclically).
       const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
       if (!stays) {
@@ -119,23 +122,23 @@ class SlotIndex {
   void ForEach(F&& f) const {
     for (const Entry& e : table_) {
       if (e.slot != kNotFound) {
-        f(e.hash, e.slot);
+        f(e.slot);
       }
     }
   }
 
  private:
   struct Entry {
-    uint64_t hash = 0;
+    uint32_t tag = 0;  // the hash's low 32 bits
     uint32_t slot = kNotFound;
   };
 
-  void Place(uint64_t hash, uint32_t slot) {
-    size_t i = hash & mask_;
+  void Place(uint32_t tag, uint32_t slot) {
+    size_t i = tag & mask_;
     while (table_[i].slot != kNotFound) {
       i = (i + 1) & mask_;
     }
-    table_[i] = Entry{hash, slot};
+    table_[i] = Entry{tag, slot};
   }
   void Grow() {
     std::vector<Entry> old;
@@ -145,7 +148,7 @@ class SlotIndex {
     mask_ = capacity - 1;
     for (const Entry& e : old) {
       if (e.slot != kNotFound) {
-        Place(e.hash, e.slot);
+        Place(e.tag, e.slot);
       }
     }
   }

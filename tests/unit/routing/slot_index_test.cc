@@ -80,27 +80,42 @@ TEST(SlotIndexTest, AgreesWithUnorderedMap) {
   std::mt19937_64 rng(7);
   SlotIndex index;
   std::unordered_map<uint64_t, uint32_t> model;
-  uint32_t next_slot = 0;
+  std::vector<uint64_t> key_of;  // by slot
   for (int i = 0; i < 200000; ++i) {
     const uint64_t id = 1 + rng() % 5000;
-    const uint64_t h = MixId(id);
-    auto yes = [](uint32_t) { return true; };
+    const uint64_t h = SequentialIdHash(id);
+    auto is_id = [&](uint32_t slot) { return key_of[slot] == id; };
     const bool present = model.contains(id);
-    ASSERT_EQ(index.Find(h, yes) != kNotFound, present) << "id " << id;
+    ASSERT_EQ(index.Find(h, is_id) != kNotFound, present) << "id " << id;
     if (rng() % 3 == 0) {
-      ASSERT_EQ(index.Erase(h, yes), present);
+      ASSERT_EQ(index.Erase(h, is_id), present);
       model.erase(id);
     } else if (!present) {
-      index.Insert(h, next_slot);
-      model[id] = next_slot++;
+      const auto slot = static_cast<uint32_t>(key_of.size());
+      key_of.push_back(id);
+      index.Insert(h, slot);
+      model[id] = slot;
     } else {
-      ASSERT_EQ(index.Find(h, yes), model[id]);
+      ASSERT_EQ(index.Find(h, is_id), model[id]);
     }
     ASSERT_EQ(index.size(), model.size());
   }
   size_t seen = 0;
-  index.ForEach([&](uint64_t, uint32_t) { ++seen; });
+  index.ForEach([&](uint32_t) { ++seen; });
   EXPECT_EQ(seen, model.size());
+}
+
+// Hashes equal in their low 32 bits share a run and are told apart by `eq`.
+TEST(SlotIndexTest, HashesEqualInTheLowBitsAreToldApart) {
+  SlotIndex index;
+  const uint64_t a = 0x0000000100000005ULL;
+  const uint64_t b = 0x0000000200000005ULL;
+  index.Insert(a, 0);
+  index.Insert(b, 1);
+  EXPECT_EQ(index.Find(b, [](uint32_t slot) { return slot == 1; }), 1u);
+  EXPECT_EQ(index.Find(a, [](uint32_t slot) { return slot == 0; }), 0u);
+  EXPECT_TRUE(index.Erase(a, [](uint32_t slot) { return slot == 0; }));
+  EXPECT_EQ(index.Find(b, [](uint32_t slot) { return slot == 1; }), 1u);
 }
 
 TEST(SlotIndexTest, MixIdIsABijectionOnASample) {
