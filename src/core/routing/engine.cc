@@ -198,29 +198,31 @@ struct RoutingEngine::State {
     ContactTree contacts;
     int64_t rr_cursor = -1;
   };
+  // Fields used when capacity frees or an offer is made first (two cache lines), the
+  // attributes that pools read at sign-in last.
   struct AgentRec {
     bool live = false;
-    std::string id;
-    std::string group;
     bool signed_in = false;
     Presence presence = Presence::kOffline;
     bool outsourced = false;
-    Attributes attrs;
+    bool wrap_ready = false;
+    bool stale = false;  // its lane entries may not match its state (in stale_agents)
     uint32_t budget = 0;
+    uint32_t used = 0;
+    uint32_t missed = 0;
+    uint32_t holding = 0;  // contacts offered to or held by it
     std::array<uint32_t, kChannelCount> cost{};
     std::array<uint32_t, kChannelCount> cap{};
-    uint32_t used = 0;
     std::array<uint32_t, kChannelCount> count{};
     TimePoint idle_since = 0;
     int64_t join_seq = 0;
     TimePoint wrap_until = 0;
-    bool wrap_ready = false;
     uint64_t wrap_gen = 0;
-    uint32_t missed = 0;
-    uint32_t holding = 0;  // contacts offered to or held by it
-    bool stale = false;    // its lane entries may not match its state (in stale_agents)
+    std::string id;
     std::vector<uint32_t> pools;
     std::vector<std::pair<uint32_t, AKey>> attached;  // what the lanes hold of it
+    std::string group;
+    Attributes attrs;
   };
   // Fields in the order they are used on the dispatch path (a record is 3 cache lines, its
   // texts one more block), so a contact's close and the next arrival in its slot touch few
@@ -241,6 +243,8 @@ struct RoutingEngine::State {
     uint32_t req = 0;
     uint32_t told = 0;
     uint32_t pool = kNone;  // cache of PoolOf
+    uint32_t tenant_label = kNone;  // Label() of the tenant; kNone: read text
+    uint32_t topic_label = kNone;   // Label() of the topic; kNone: read text
     uint64_t seq = 0;
     TimePoint enqueued_at = 0;
     TimePoint answered_at = 0;
@@ -346,6 +350,29 @@ struct RoutingEngine::State {
 
   std::vector<Action> actions;
   std::vector<ContactEvent> events;
+
+  // Tenants and topics: the labels of every contact event (so few, as metric labels must
+  // be), kept once so an event copies them from warm memory. Past kMaxLabels distinct
+  // values a contact's own text is read instead.
+  static constexpr size_t kMaxLabels = 1 << 16;
+  std::vector<std::string> labels;
+  SlotIndex label_index;
+
+  uint32_t Label(std::string_view text) {
+    const uint64_t h = HashString(text);
+    const uint32_t found = label_index.Find(h, [&](uint32_t i) { return labels[i] == text; });
+    if (found != kNone || labels.size() >= kMaxLabels) {
+      return found;
+    }
+    const auto id = static_cast<uint32_t>(labels.size());
+    labels.emplace_back(text);
+    label_index.Insert(h, id);
+    return id;
+  }
+  void SetLabels(ContactRec& c) {
+    c.tenant_label = Label(c.tenant());
+    c.topic_label = Label(c.topic());
+  }
 
   // --- configuration ---
 
@@ -747,8 +774,10 @@ struct RoutingEngine::State {
     return CKey{1, -static_cast<int64_t>(c.priority), c.seq, slot};
   }
   ContactLabels Labels(const ContactRec& c) const {
-    return ContactLabels{queues[c.queue].cfg.name, c.channel, std::string(c.tenant()),
-                         std::string(c.topic())};
+    return ContactLabels{
+        queues[c.queue].cfg.name, c.channel,
+        c.tenant_label != kNone ? labels[c.tenant_label] : std::string(c.tenant()),
+        c.topic_label != kNone ? labels[c.topic_label] : std::string(c.topic())};
   }
   void InsertWaiting(uint32_t slot) {
     ContactRec& c = contacts[slot];
@@ -761,7 +790,15 @@ struct RoutingEngine::State {
   void RemoveWaiting(uint32_t slot) {
     ContactRec& c = contacts[slot];
     if (c.state == ContactState::kWaiting && c.lane >= 0) {
-      lanes[c.lane].contacts.erase(KeyOf(c, slot));
+      ContactTree& waiting = lanes[c.lane].contacts;
+      waiting.erase(KeyOf(c, slot));
+      if (!waiting.empty()) {
+        // The lane's new head is the next one offered: start loading its record now (in a
+        // long queue it was last touched when it arrived).
+        const ContactRec* next = &contacts[waiting.begin()->slot];
+        __builtin_prefetch(next);
+        __builtin_prefetch(reinterpret_cast<const char*>(next) + 64);
+      }
     }
     c.lane = -1;
   }
@@ -1724,6 +1761,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   c.id = info.id;
   c.channel = info.channel;
   c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", PackAttributes(attrs));
+  s.SetLabels(c);
   c.priority = priority;
   c.req = req;
   s.IndexContact(info.id, slot);
@@ -2100,6 +2138,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
   c.id = info.id;
   c.channel = info.channel;
   c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", PackAttributes(attrs));
+  s.SetLabels(c);
   c.state = ContactState::kActive;
   c.queue = queue_slot;
   c.seq = s.next_seq++;
