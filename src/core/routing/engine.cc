@@ -344,6 +344,8 @@ struct RoutingEngine::State {
   std::vector<std::pair<uint32_t, SessionId>> pending_contacts;
   std::vector<uint32_t> pending_agents;
   std::vector<uint32_t> emptied_pools;
+  std::vector<uint32_t> agents_batch;  // Settle's spare buffers (their capacity is kept)
+  std::vector<std::pair<uint32_t, SessionId>> contacts_batch;
   std::vector<uint32_t> stale_agents;  // lane entries to bring up to date (SyncAgents)
   std::vector<std::pair<uint32_t, AKey>> wanted_scratch;
   std::vector<uint32_t> chosen_scratch;  // the agents of the offer being made
@@ -1120,7 +1122,10 @@ struct RoutingEngine::State {
       // included). Contacts still waiting after that have no agent with room but the ones
       // their own lane offers, which then have no better contact waiting.
       if (!pending_agents.empty()) {
+        // The batch is taken out (TryAgent adds to pending_agents); both vectors keep their
+        // capacity, so a call allocates nothing here.
         std::vector<uint32_t> as;
+        as.swap(agents_batch);
         as.swap(pending_agents);
         std::sort(as.begin(), as.end());
         as.erase(std::unique(as.begin(), as.end()), as.end());
@@ -1129,16 +1134,21 @@ struct RoutingEngine::State {
             TryAgent(a);
           }
         }
+        as.clear();
+        as.swap(agents_batch);
         continue;
       }
       SyncAgents();
       std::vector<std::pair<uint32_t, SessionId>> cs;
+      cs.swap(contacts_batch);
       cs.swap(pending_contacts);
       for (const auto& [slot, id] : cs) {
         if (contacts[slot].live && contacts[slot].id == id) {
           TryContact(slot);
         }
       }
+      cs.clear();
+      cs.swap(contacts_batch);
     }
     SyncAgents();
   }
