@@ -13,6 +13,7 @@
 
 #include "common/check.h"
 #include "core/routing/chunked_set.h"
+#include "core/routing/huge_page_allocator.h"
 #include "core/routing/slot_index.h"
 #include "core/routing/timer_queue.h"
 
@@ -315,14 +316,14 @@ struct RoutingEngine::State {
   std::vector<Lane> lanes;
   uint64_t pools_epoch = 1;  // bumped when pools are rebuilt (reconfigure)
 
-  std::vector<AgentRec> agents;
+  std::vector<AgentRec, HugePageAllocator<AgentRec>> agents;  // read at random
   std::vector<uint32_t> free_agents;
   // Agent slots by HashString(id) (flat; a lookup by string_view builds no string).
   SlotIndex agent_index;
   size_t signed_in_count = 0;
   int64_t next_join = 1;
 
-  std::vector<ContactRec> contacts;
+  std::vector<ContactRec, HugePageAllocator<ContactRec>> contacts;  // read at random
   std::vector<uint32_t> free_contacts;
   SlotIndex contact_index;  // contact slots by SequentialIdHash(session id)
   // Per contact slot: 1 when its exclusion list may be non-empty. Read for the heads of lanes

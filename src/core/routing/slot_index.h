@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/routing/huge_page_allocator.h"
+
 namespace switchboard::core::routing {
 
 // A bijection on 64-bit integers that scatters nearby ids (the finaliser of MurmurHash3).
@@ -141,7 +143,7 @@ class SlotIndex {
     table_[i] = Entry{tag, slot};
   }
   void Grow() {
-    std::vector<Entry> old;
+    std::vector<Entry, HugePageAllocator<Entry>> old;
     old.swap(table_);
     const size_t capacity = old.empty() ? 16 : old.size() * 2;
     table_.assign(capacity, Entry{});
@@ -153,7 +155,7 @@ class SlotIndex {
     }
   }
 
-  std::vector<Entry> table_;
+  std::vector<Entry, HugePageAllocator<Entry>> table_;  // read at random
   size_t mask_ = 0;
   size_t size_ = 0;
 };
