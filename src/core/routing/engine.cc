@@ -66,14 +66,19 @@ std::string StringOf(const Attributes& attrs, std::string_view name) {
 // (long after it arrived, its memory cold) frees one block without reading every entry.
 // Per entry: name size (u32), name, tag (0: integer, 1: string), then the integer (i64) or
 // the string's size (u32) and bytes.
-std::string PackAttributes(const Attributes& attrs) {
+size_t PackedSize(const Attributes& attrs) {
   size_t size = 0;
   for (const auto& [name, value] : attrs.entries()) {
     size += 4 + name.size() + 1;
     size += std::holds_alternative<int64_t>(value) ? 8 : 4 + std::get<std::string>(value).size();
   }
-  std::string out(size, '\0');
-  char* p = out.data();
+  return size;
+}
+// Appends the packed attributes to `out`.
+void PackAttributes(const Attributes& attrs, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + PackedSize(attrs));
+  char* p = out->data() + start;
   auto put = [&p](const void* data, size_t n) {
     std::memcpy(p, data, n);
     p += n;
@@ -93,7 +98,6 @@ std::string PackAttributes(const Attributes& attrs) {
       put(str.data(), str.size());
     }
   }
-  return out;
 }
 Attributes UnpackAttributes(std::string_view packed) {
   Attributes out;
@@ -279,12 +283,13 @@ struct RoutingEngine::State {
     std::string_view packed_attrs() const { return Text(4); }
     void SetText(std::string_view tenant_text, std::string_view customer,
                  std::string_view topic_text, std::string_view summary_text,
-                 std::string_view packed) {
+                 const Attributes& attrs) {
       std::string out;
-      out.reserve(tenant_text.size() + customer.size() + topic_text.size() + summary_text.size() +
-                  packed.size());
+      const size_t texts = tenant_text.size() + customer.size() + topic_text.size() +
+                           summary_text.size();
+      out.reserve(texts + PackedSize(attrs));
       out.append(tenant_text).append(customer).append(topic_text).append(summary_text);
-      out.append(packed);
+      PackAttributes(attrs, &out);
       text = std::move(out);
       text_len = {static_cast<uint32_t>(tenant_text.size()), static_cast<uint32_t>(customer.size()),
                   static_cast<uint32_t>(topic_text.size()),
@@ -305,6 +310,7 @@ struct RoutingEngine::State {
   std::vector<Queue> queues;
   std::unordered_map<std::string, uint32_t> queue_index;
   uint32_t default_queue = 0;
+  bool any_position_step = false;  // some queue tells waiting contacts their position
   std::vector<uint32_t> rule_queue;  // per rule
   std::vector<uint32_t> rule_req;    // per rule
 
@@ -393,6 +399,8 @@ struct RoutingEngine::State {
       }
     }
     default_queue = queue_index.at(cfg.default_queue);
+    any_position_step = std::any_of(cfg.queues.begin(), cfg.queues.end(),
+                                    [](const QueueConfig& q) { return q.position_step > 0; });
     rule_queue.clear();
     rule_req.clear();
     for (const RuleConfig& r : cfg.rules) {
@@ -442,7 +450,7 @@ struct RoutingEngine::State {
       reconcile_armed = true;
       ArmAfter(cfg.reconcile_interval, TimerKind::kReconcile, 0, 0, 0);
     }
-    if (!position_armed) {
+    if (!position_armed && any_position_step) {
       for (const Queue& q : queues) {
         if (q.cfg.position_step > 0 && q.size > 0) {
           position_armed = true;
@@ -983,8 +991,13 @@ struct RoutingEngine::State {
     c.offered = chosen;
     for (uint32_t a : chosen) {
       Reserve(a, c.channel);
-      actions.push_back(OfferAction{c.id, agents[a].id, c.attempt, q.cfg.name,
-                                    q.cfg.offer_timeout, now - c.enqueued_at});
+      OfferAction& o = std::get<OfferAction>(actions.emplace_back(std::in_place_type<OfferAction>));
+      o.contact = c.id;
+      o.agent = agents[a].id;
+      o.attempt = c.attempt;
+      o.queue = q.cfg.name;
+      o.timeout = q.cfg.offer_timeout;
+      o.waited = now - c.enqueued_at;
     }
     ArmAfter(q.cfg.offer_timeout, TimerKind::kOffer, slot, c.id, c.attempt);
     ++decisions;
@@ -1043,6 +1056,13 @@ struct RoutingEngine::State {
   // The best waiting contact this agent may take, across its lanes; kNone if none.
   uint32_t BestContactFor(uint32_t agent) {
     const AgentRec& a = agents[agent];
+    bool room = false;
+    for (int ch = 0; ch < kChannelCount && !room; ++ch) {
+      room = HasRoom(a, static_cast<Channel>(ch));
+    }
+    if (!room) {
+      return kNone;  // full (the usual end of TryAgent's loop)
+    }
     uint32_t best = kNone;
     CKey best_key;
     for (uint32_t p : a.pools) {
@@ -1771,7 +1791,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   c.live = true;
   c.id = info.id;
   c.channel = info.channel;
-  c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", PackAttributes(attrs));
+  c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", attrs);
   s.SetLabels(c);
   c.priority = priority;
   c.req = req;
@@ -2102,7 +2122,7 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
   s.events.push_back(std::move(e));
   s.LeaveQueue(slot, true);
   c->SetText(std::string(c->tenant()), std::string(c->customer_id()), std::string(c->topic()),
-             summary, PackAttributes(attrs));
+             summary, attrs);
   c->priority = priority;
   c->req = req;
   s.EnterQueue(slot, target, s.next_seq++, now, 0);
@@ -2148,7 +2168,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
   c.live = true;
   c.id = info.id;
   c.channel = info.channel;
-  c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", PackAttributes(attrs));
+  c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", attrs);
   s.SetLabels(c);
   c.state = ContactState::kActive;
   c.queue = queue_slot;
