@@ -956,6 +956,16 @@ struct RoutingEngine::State {
   void IndexContact(SessionId id, uint32_t slot) {
     contact_index.Insert(SequentialIdHash(id), slot);
   }
+  // The agent of that id among those the contact is offered to; kNone if none. (An agent
+  // offered a contact is known and holds it, so this is FindAgent without the index.)
+  uint32_t OfferedTo(const ContactRec& c, std::string_view id) const {
+    for (uint32_t a : c.offered) {
+      if (agents[a].id == id) {
+        return a;
+      }
+    }
+    return kNone;
+  }
   uint32_t FindAgent(std::string_view id) const {
     return agent_index.Find(HashString(id), [&](uint32_t slot) { return agents[slot].id == id; });
   }
@@ -1836,9 +1846,8 @@ Status RoutingEngine::Accept(SessionId contact, std::string_view agent, uint64_t
   if (c == nullptr) {
     return Status(Code::kUnknownSession, "no contact " + std::to_string(contact));
   }
-  const uint32_t a = s.FindAgent(agent);
-  if (c->state != ContactState::kOffered || c->attempt != attempt || a == kNone ||
-      std::find(c->offered.begin(), c->offered.end(), a) == c->offered.end()) {
+  const uint32_t a = s.OfferedTo(*c, agent);
+  if (c->state != ContactState::kOffered || c->attempt != attempt || a == kNone) {
     return Status(Code::kStaleOffer, "offer " + std::to_string(attempt) + " of contact " +
                                          std::to_string(contact) + " is not pending");
   }
@@ -1871,7 +1880,7 @@ Status RoutingEngine::Reject(SessionId contact, std::string_view agent, uint64_t
   if (c == nullptr) {
     return Status(Code::kUnknownSession, "no contact " + std::to_string(contact));
   }
-  const uint32_t a = s.FindAgent(agent);
+  const uint32_t a = s.OfferedTo(*c, agent);
   auto it = a == kNone ? c->offered.end() : std::find(c->offered.begin(), c->offered.end(), a);
   if (c->state != ContactState::kOffered || c->attempt != attempt || it == c->offered.end()) {
     return Status(Code::kStaleOffer, "offer " + std::to_string(attempt) + " of contact " +
