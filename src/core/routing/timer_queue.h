@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <queue>
 #include <vector>
 
@@ -30,8 +31,8 @@ class TimerQueue {
   void PushAfter(Micros after, const T& timer) {
     for (Run& run : runs_) {
       if (run.after == after) {
-        if (run.empty() || !Earlier(timer, run.fifo.back())) {
-          run.fifo.push_back(timer);
+        if (run.empty() || !Earlier(timer, run.back())) {
+          run.PushBack(timer);
           ++size_;
           return;
         }
@@ -39,8 +40,9 @@ class TimerQueue {
       }
     }
     if (runs_.size() < kMaxRuns && !HasRun(after)) {
-      runs_.push_back(Run{after, {}, 0});
-      runs_.back().fifo.push_back(timer);
+      runs_.emplace_back();
+      runs_.back().after = after;
+      runs_.back().PushBack(timer);
       ++size_;
       return;
     }
@@ -82,22 +84,47 @@ class TimerQueue {
   }
 
  private:
-  // A FIFO in one vector: live entries are fifo[head, end), in arming order, so in (at,
-  // order) order. The dead front is given back once it is half the vector.
+  // A FIFO in blocks of kBlock timers, in arming order, so in (at, order) order: growing
+  // never moves the timers already armed (a long run holds millions), and a block is freed
+  // (or kept as the one spare) once its last timer is popped.
+  static constexpr size_t kBlock = 1024;
   struct Run {
     Micros after = 0;
-    std::vector<T> fifo;
-    size_t head = 0;
+    std::vector<std::unique_ptr<T[]>> blocks;  // blocks[first..] are in use
+    size_t first = 0;  // the first block in use
+    size_t head = 0;   // the front's index in blocks[first]
+    size_t tail = 0;   // where the next push goes in blocks.back() (kBlock: full)
+    std::unique_ptr<T[]> spare;
 
-    bool empty() const { return head == fifo.size(); }
-    const T& front() const { return fifo[head]; }
+    bool empty() const {
+      return first == blocks.size() || (first + 1 == blocks.size() && head == tail);
+    }
+    const T& front() const { return blocks[first][head]; }
+    const T& back() const { return blocks.back()[tail - 1]; }
+    void PushBack(const T& timer) {
+      if (first == blocks.size() || tail == kBlock) {
+        blocks.push_back(spare != nullptr ? std::move(spare) : std::make_unique<T[]>(kBlock));
+        tail = 0;
+        if (blocks.size() == first + 1) {
+          head = 0;
+        }
+      }
+      blocks.back()[tail++] = timer;
+    }
     void PopFront() {
-      if (++head == fifo.size()) {
-        fifo.clear();
-        head = 0;
-      } else if (head >= 1024 && head * 2 >= fifo.size()) {
-        fifo.erase(fifo.begin(), fifo.begin() + static_cast<std::ptrdiff_t>(head));
-        head = 0;
+      if (++head < kBlock && !(first + 1 == blocks.size() && head == tail)) {
+        return;
+      }
+      spare = std::move(blocks[first]);  // this block is done
+      ++first;
+      head = 0;
+      if (first == blocks.size()) {
+        blocks.clear();
+        first = 0;
+        tail = 0;
+      } else if (first >= 64 && first * 2 >= blocks.size()) {
+        blocks.erase(blocks.begin(), blocks.begin() + static_cast<std::ptrdiff_t>(first));
+        first = 0;
       }
     }
   };

@@ -49,6 +49,30 @@ TEST(TimerQueueTest, MoreDurationsThanRunsStillInOrder) {
   EXPECT_EQ(Drain(&q), expected);
 }
 
+// One run across many blocks (each holds 1024), emptied and filled again.
+TEST(TimerQueueTest, LongRunsCrossBlocks) {
+  TimerQueue<T> q;
+  uint64_t order = 0;
+  uint64_t popped = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5000; ++i) {
+      q.PushAfter(10, T{static_cast<TimePoint>(order), order});
+      ++order;
+    }
+    for (int i = 0; i < (round == 2 ? 5000 : 4000); ++i) {
+      ASSERT_EQ(q.top().order, popped);
+      q.pop();
+      ++popped;
+    }
+  }
+  ASSERT_EQ(q.size(), 2000u);
+  while (!q.empty()) {
+    ASSERT_EQ(q.top().order, popped++);
+    q.pop();
+  }
+  EXPECT_EQ(popped, order);
+}
+
 // Random arming, with `now` mostly going forward, agrees with a binary heap, pops
 // interleaved with pushes.
 TEST(TimerQueueTest, AgreesWithPriorityQueue) {
