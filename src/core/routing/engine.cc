@@ -591,6 +591,9 @@ struct RoutingEngine::State {
   }
   void Release(uint32_t slot, Channel ch) {
     AgentRec& a = agents[slot];
+    // The agent now has room: the dispatch that follows walks its pools (a block last read
+    // when it last had room). Start loading it while the caller finishes its work.
+    __builtin_prefetch(a.pools.data());
     MarkStale(slot);
     const uint32_t cost = Cost(a, ch);
     a.used = a.used >= cost ? a.used - cost : 0;
