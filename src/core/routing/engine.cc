@@ -15,6 +15,7 @@
 #include "core/routing/chunked_set.h"
 #include "core/routing/huge_page_allocator.h"
 #include "core/routing/slot_index.h"
+#include "core/routing/small_ids.h"
 #include "core/routing/timer_queue.h"
 
 namespace switchboard::core::routing {
@@ -260,7 +261,7 @@ struct RoutingEngine::State {
     uint64_t age_gen = 0;
     uint64_t pool_epoch = 0;
     std::tuple<int32_t, int32_t, uint32_t, uint32_t> pool_key;
-    std::vector<uint32_t> offered;
+    SmallIds offered;
     // Agents that rejected or missed it, and until when they are not offered it again.
     std::vector<std::pair<uint32_t, TimePoint>> excluded;
     // Tenant, customer id, topic and summary (sizes in text_len), then the packed
@@ -921,13 +922,10 @@ struct RoutingEngine::State {
   void EndContact(uint32_t slot) {
     ContactRec& c = contacts[slot];
     contact_index.Erase(SequentialIdHash(c.id), [&](uint32_t x) { return x == slot; });
-    // The lists keep their capacity for the slot's next contact (no allocation per offer).
-    std::vector<uint32_t> offered = std::move(c.offered);
+    // The exclusion list keeps its capacity for the slot's next contact.
     std::vector<std::pair<uint32_t, TimePoint>> excluded = std::move(c.excluded);
     c = ContactRec{};
-    offered.clear();
     excluded.clear();
-    c.offered = std::move(offered);
     c.excluded = std::move(excluded);
     free_contacts.push_back(slot);
   }
@@ -1001,7 +999,7 @@ struct RoutingEngine::State {
     c.attempt = next_attempt++;
     const Queue& q = queues[c.queue];
     c.offer_deadline = now + q.cfg.offer_timeout;
-    c.offered = chosen;
+    c.offered.assign(chosen);
     for (uint32_t a : chosen) {
       Reserve(a, c.channel);
       OfferAction& o = std::get<OfferAction>(actions.emplace_back(std::in_place_type<OfferAction>));
@@ -1191,8 +1189,8 @@ struct RoutingEngine::State {
 
   void ExpireOffer(uint32_t slot) {
     ContactRec& c = contacts[slot];
-    std::vector<uint32_t> missed;
-    missed.swap(c.offered);
+    const std::vector<uint32_t> missed(c.offered.begin(), c.offered.end());
+    c.offered.clear();
     for (uint32_t a : missed) {
       AgentRec& ag = agents[a];
       actions.push_back(OfferWithdrawn{c.id, ag.id, c.attempt});
