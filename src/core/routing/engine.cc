@@ -1,10 +1,8 @@
 #include "core/routing/engine.h"
 
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
-
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <queue>
@@ -14,6 +12,11 @@
 #include <utility>
 
 #include "common/check.h"
+#include "core/routing/chunked_set.h"
+#include "core/routing/huge_page_allocator.h"
+#include "core/routing/slot_index.h"
+#include "core/routing/small_ids.h"
+#include "core/routing/timer_queue.h"
 
 namespace switchboard::core::routing {
 
@@ -59,6 +62,72 @@ std::string StringOf(const Attributes& attrs, std::string_view name) {
   return std::to_string(std::get<int64_t>(*v));
 }
 
+// A contact's attributes packed into one string, read back only for views and handoffs:
+// one allocation per contact instead of a vector of name/value strings, so ending a contact
+// (long after it arrived, its memory cold) frees one block without reading every entry.
+// Per entry: name size (u32), name, tag (0: integer, 1: string), then the integer (i64) or
+// the string's size (u32) and bytes.
+size_t PackedSize(const Attributes& attrs) {
+  size_t size = 0;
+  for (const auto& [name, value] : attrs.entries()) {
+    size += 4 + name.size() + 1;
+    size += std::holds_alternative<int64_t>(value) ? 8 : 4 + std::get<std::string>(value).size();
+  }
+  return size;
+}
+// Appends the packed attributes to `out`.
+void PackAttributes(const Attributes& attrs, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + PackedSize(attrs));
+  char* p = out->data() + start;
+  auto put = [&p](const void* data, size_t n) {
+    std::memcpy(p, data, n);
+    p += n;
+  };
+  for (const auto& [name, value] : attrs.entries()) {
+    const auto name_size = static_cast<uint32_t>(name.size());
+    put(&name_size, 4);
+    put(name.data(), name.size());
+    if (const int64_t* i = std::get_if<int64_t>(&value)) {
+      put("\0", 1);
+      put(i, 8);
+    } else {
+      const std::string& str = std::get<std::string>(value);
+      const auto str_size = static_cast<uint32_t>(str.size());
+      put("\1", 1);
+      put(&str_size, 4);
+      put(str.data(), str.size());
+    }
+  }
+}
+Attributes UnpackAttributes(std::string_view packed) {
+  Attributes out;
+  const char* p = packed.data();
+  const char* end = p + packed.size();
+  auto get = [&p](void* data, size_t n) {
+    std::memcpy(data, p, n);
+    p += n;
+  };
+  while (p < end) {
+    uint32_t name_size = 0;
+    get(&name_size, 4);
+    std::string name(p, name_size);
+    p += name_size;
+    const char tag = *p++;
+    if (tag == 0) {
+      int64_t i = 0;
+      get(&i, 8);
+      out.Set(std::move(name), i);
+    } else {
+      uint32_t str_size = 0;
+      get(&str_size, 4);
+      out.Set(std::move(name), std::string(p, str_size));
+      p += str_size;
+    }
+  }
+  return out;
+}
+
 // Order of waiting contacts in a lane: aged first (by arrival), then priority, then arrival.
 struct CKey {
   uint8_t rank = 1;  // 0: aged
@@ -82,9 +151,9 @@ struct AKey {
   bool operator==(const AKey& o) const = default;
 };
 
-using ContactTree = __gnu_pbds::tree<CKey, __gnu_pbds::null_type, std::less<CKey>,
-                                     __gnu_pbds::rb_tree_tag,
-                                     __gnu_pbds::tree_order_statistics_node_update>;
+// A lane's waiting contacts: sorted chunks (they mostly join at the back and leave at the
+// front).
+using ContactTree = ChunkedSet<CKey>;
 
 enum class TimerKind : uint8_t {
   kOffer,
@@ -107,12 +176,6 @@ struct Timer {
   bool operator>(const Timer& o) const { return std::tie(at, order) > std::tie(o.at, o.order); }
 };
 
-// Hashes agent ids as string_view, so a lookup by string_view builds no string.
-struct IdHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-};
-
 }  // namespace
 
 struct RoutingEngine::State {
@@ -122,6 +185,7 @@ struct RoutingEngine::State {
     uint32_t size = 0;  // waiting or offered
     double aht = 0;     // mean handle time (EWMA), micros; 0: unknown
     std::vector<uint32_t> pools;
+    std::vector<uint32_t> step_pools;  // per step: its pool without requirements, or kNone
   };
   struct Pool {
     int32_t queue = -1;
@@ -140,63 +204,98 @@ struct RoutingEngine::State {
     ContactTree contacts;
     int64_t rr_cursor = -1;
   };
+  // Fields used when capacity frees or an offer is made first (two cache lines), the
+  // attributes that pools read at sign-in last.
   struct AgentRec {
     bool live = false;
-    std::string id;
-    std::string group;
     bool signed_in = false;
     Presence presence = Presence::kOffline;
     bool outsourced = false;
-    Attributes attrs;
+    bool wrap_ready = false;
+    bool stale = false;  // its lane entries may not match its state (in stale_agents)
     uint32_t budget = 0;
+    uint32_t used = 0;
+    uint32_t missed = 0;
+    uint32_t holding = 0;  // contacts offered to or held by it
     std::array<uint32_t, kChannelCount> cost{};
     std::array<uint32_t, kChannelCount> cap{};
-    uint32_t used = 0;
     std::array<uint32_t, kChannelCount> count{};
     TimePoint idle_since = 0;
     int64_t join_seq = 0;
     TimePoint wrap_until = 0;
-    bool wrap_ready = false;
     uint64_t wrap_gen = 0;
-    uint32_t missed = 0;
-    uint32_t holding = 0;  // contacts offered to or held by it
+    std::string id;
     std::vector<uint32_t> pools;
-    std::vector<std::pair<uint32_t, AKey>> attached;
-  };
-  struct ContactRec {
-    bool live = false;
-    SessionId id = 0;
-    std::string tenant;
-    Channel channel = Channel::kIm;
-    std::string customer_id;
+    std::vector<std::pair<uint32_t, AKey>> attached;  // what the lanes hold of it
+    std::string group;
     Attributes attrs;
-    std::string topic;
+  };
+  // Fields in the order they are used on the dispatch path (a record is 3 cache lines, its
+  // texts one more block), so a contact's close and the next arrival in its slot touch few
+  // lines.
+  struct ContactRec {
+    SessionId id = 0;
+    bool live = false;
     ContactState state = ContactState::kWaiting;
+    Channel channel = Channel::kIm;
+    bool aged = false;
+    bool follow_up = false;
     uint32_t queue = 0;
     int32_t step = 0;
-    uint32_t direct_agent = kNone;
-    uint32_t req = 0;
     int32_t lane = -1;  // while waiting
     int priority = 0;
+    uint32_t agent = kNone;
+    uint32_t direct_agent = kNone;
+    uint32_t req = 0;
+    uint32_t told = 0;
+    uint32_t pool = kNone;  // cache of PoolOf
+    uint32_t tenant_label = kNone;  // Label() of the tenant; kNone: read text
+    uint32_t topic_label = kNone;   // Label() of the topic; kNone: read text
     uint64_t seq = 0;
     TimePoint enqueued_at = 0;
     TimePoint answered_at = 0;
-    bool aged = false;
-    bool follow_up = false;
-    std::string summary;
     uint64_t attempt = 0;
     TimePoint offer_deadline = 0;
-    std::vector<uint32_t> offered;
-    uint32_t agent = kNone;
-    // Agents that rejected or missed it, and until when they are not offered it again.
-    std::vector<std::pair<uint32_t, TimePoint>> excluded;
     uint64_t step_gen = 0;
     uint64_t wait_gen = 0;
     uint64_t age_gen = 0;
-    uint32_t told = 0;
-    uint32_t pool = kNone;  // cache of PoolOf
     uint64_t pool_epoch = 0;
     std::tuple<int32_t, int32_t, uint32_t, uint32_t> pool_key;
+    SmallIds offered;
+    // Agents that rejected or missed it, and until when they are not offered it again.
+    std::vector<std::pair<uint32_t, TimePoint>> excluded;
+    // Tenant, customer id, topic and summary (sizes in text_len), then the packed
+    // attributes (PackAttributes): one allocation for all of a contact's texts.
+    std::string text;
+    std::array<uint32_t, 4> text_len{};
+
+    std::string_view Text(size_t i) const {
+      size_t offset = 0;
+      for (size_t k = 0; k < i; ++k) {
+        offset += text_len[k];
+      }
+      return std::string_view(text).substr(offset, i < text_len.size() ? text_len[i]
+                                                                         : std::string_view::npos);
+    }
+    std::string_view tenant() const { return Text(0); }
+    std::string_view customer_id() const { return Text(1); }
+    std::string_view topic() const { return Text(2); }
+    std::string_view summary() const { return Text(3); }
+    std::string_view packed_attrs() const { return Text(4); }
+    void SetText(std::string_view tenant_text, std::string_view customer,
+                 std::string_view topic_text, std::string_view summary_text,
+                 const Attributes& attrs) {
+      std::string out;
+      const size_t texts = tenant_text.size() + customer.size() + topic_text.size() +
+                           summary_text.size();
+      out.reserve(texts + PackedSize(attrs));
+      out.append(tenant_text).append(customer).append(topic_text).append(summary_text);
+      PackAttributes(attrs, &out);
+      text = std::move(out);
+      text_len = {static_cast<uint32_t>(tenant_text.size()), static_cast<uint32_t>(customer.size()),
+                  static_cast<uint32_t>(topic_text.size()),
+                  static_cast<uint32_t>(summary_text.size())};
+    }
   };
   struct RejoinRec {
     std::string queue;
@@ -212,6 +311,7 @@ struct RoutingEngine::State {
   std::vector<Queue> queues;
   std::unordered_map<std::string, uint32_t> queue_index;
   uint32_t default_queue = 0;
+  bool any_position_step = false;  // some queue tells waiting contacts their position
   std::vector<uint32_t> rule_queue;  // per rule
   std::vector<uint32_t> rule_req;    // per rule
 
@@ -223,19 +323,22 @@ struct RoutingEngine::State {
   std::vector<Lane> lanes;
   uint64_t pools_epoch = 1;  // bumped when pools are rebuilt (reconfigure)
 
-  std::vector<AgentRec> agents;
+  std::vector<AgentRec, HugePageAllocator<AgentRec>> agents;  // read at random
   std::vector<uint32_t> free_agents;
-  // Found by string_view without building a string (heterogeneous lookup).
-  std::unordered_map<std::string, uint32_t, IdHash, std::equal_to<>> agent_index;
+  // Agent slots by HashString(id) (flat; a lookup by string_view builds no string).
+  SlotIndex agent_index;
   size_t signed_in_count = 0;
   int64_t next_join = 1;
 
-  std::vector<ContactRec> contacts;
+  std::vector<ContactRec, HugePageAllocator<ContactRec>> contacts;  // read at random
   std::vector<uint32_t> free_contacts;
-  std::unordered_map<SessionId, uint32_t> contact_index;
+  SlotIndex contact_index;  // contact slots by SequentialIdHash(session id)
+  // Per contact slot: 1 when its exclusion list may be non-empty. Read for the heads of lanes
+  // without touching their records.
+  std::vector<uint8_t> maybe_excluded;
   std::unordered_map<std::string, RejoinRec> rejoin;
 
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  TimerQueue<Timer> timers;
   uint64_t next_gen = 1;
   uint64_t next_timer = 0;
   uint64_t next_attempt = 1;
@@ -249,9 +352,37 @@ struct RoutingEngine::State {
   std::vector<std::pair<uint32_t, SessionId>> pending_contacts;
   std::vector<uint32_t> pending_agents;
   std::vector<uint32_t> emptied_pools;
+  std::vector<uint32_t> agents_batch;  // Settle's spare buffers (their capacity is kept)
+  std::vector<std::pair<uint32_t, SessionId>> contacts_batch;
+  std::vector<uint32_t> stale_agents;  // lane entries to bring up to date (SyncAgents)
+  std::vector<std::pair<uint32_t, AKey>> wanted_scratch;
+  std::vector<uint32_t> chosen_scratch;  // the agents of the offer being made
 
   std::vector<Action> actions;
   std::vector<ContactEvent> events;
+
+  // Tenants and topics: the labels of every contact event (so few, as metric labels must
+  // be), kept once so an event copies them from warm memory. Past kMaxLabels distinct
+  // values a contact's own text is read instead.
+  static constexpr size_t kMaxLabels = 1 << 16;
+  std::vector<std::string> labels;
+  SlotIndex label_index;
+
+  uint32_t Label(std::string_view text) {
+    const uint64_t h = HashString(text);
+    const uint32_t found = label_index.Find(h, [&](uint32_t i) { return labels[i] == text; });
+    if (found != kNone || labels.size() >= kMaxLabels) {
+      return found;
+    }
+    const auto id = static_cast<uint32_t>(labels.size());
+    labels.emplace_back(text);
+    label_index.Insert(h, id);
+    return id;
+  }
+  void SetLabels(ContactRec& c) {
+    c.tenant_label = Label(c.tenant());
+    c.topic_label = Label(c.topic());
+  }
 
   // --- configuration ---
 
@@ -261,7 +392,7 @@ struct RoutingEngine::State {
     queue_index.clear();
     for (const QueueConfig& q : cfg.queues) {
       queue_index[q.name] = static_cast<uint32_t>(queues.size());
-      queues.push_back(Queue{q, false, 0, 0, {}});
+      queues.push_back(Queue{q, false, 0, 0, {}, {}});
     }
     for (Queue& q : queues) {
       if (!q.cfg.bot_queue.empty()) {
@@ -269,6 +400,8 @@ struct RoutingEngine::State {
       }
     }
     default_queue = queue_index.at(cfg.default_queue);
+    any_position_step = std::any_of(cfg.queues.begin(), cfg.queues.end(),
+                                    [](const QueueConfig& q) { return q.position_step > 0; });
     rule_queue.clear();
     rule_req.clear();
     for (const RuleConfig& r : cfg.rules) {
@@ -307,18 +440,22 @@ struct RoutingEngine::State {
   // --- timers ---
 
   void Arm(TimePoint at, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
-    timers.push(Timer{at, kind, slot, id, gen, next_timer++});
+    timers.Push(Timer{at, kind, slot, id, gen, next_timer++});
+  }
+  // Due `after` from now, `after` a duration of the configuration (so a FIFO of its own).
+  void ArmAfter(Micros after, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
+    timers.PushAfter(after, Timer{now + after, kind, slot, id, gen, next_timer++});
   }
   void ArmHousekeeping() {
     if (!reconcile_armed) {
       reconcile_armed = true;
-      Arm(now + cfg.reconcile_interval, TimerKind::kReconcile, 0, 0, 0);
+      ArmAfter(cfg.reconcile_interval, TimerKind::kReconcile, 0, 0, 0);
     }
-    if (!position_armed) {
+    if (!position_armed && any_position_step) {
       for (const Queue& q : queues) {
         if (q.cfg.position_step > 0 && q.size > 0) {
           position_armed = true;
-          Arm(now + kPositionScanInterval, TimerKind::kPosition, 0, 0, 0);
+          ArmAfter(kPositionScanInterval, TimerKind::kPosition, 0, 0, 0);
           break;
         }
       }
@@ -431,7 +568,7 @@ struct RoutingEngine::State {
   void ChangePresence(uint32_t slot, Presence to) {
     AgentRec& a = agents[slot];
     const bool was = Counted(a);
-    Detach(slot);
+    MarkStale(slot);
     a.presence = to;
     const bool is = Counted(a);
     if (was != is) {
@@ -443,35 +580,87 @@ struct RoutingEngine::State {
         }
       }
     }
-    Attach(slot);
     pending_agents.push_back(slot);
   }
   void Reserve(uint32_t slot, Channel ch) {
     AgentRec& a = agents[slot];
-    Detach(slot);
+    MarkStale(slot);
     a.used += Cost(a, ch);
     ++a.count[static_cast<size_t>(ch)];
     ++a.holding;
     a.idle_since = now;
-    Attach(slot);
   }
   void Release(uint32_t slot, Channel ch) {
     AgentRec& a = agents[slot];
-    Detach(slot);
+    // The agent now has room: the dispatch that follows walks its pools (a block last read
+    // when it last had room). Start loading it while the caller finishes its work.
+    __builtin_prefetch(a.pools.data());
+    MarkStale(slot);
     const uint32_t cost = Cost(a, ch);
     a.used = a.used >= cost ? a.used - cost : 0;
     auto& n = a.count[static_cast<size_t>(ch)];
     n = n > 0 ? n - 1 : 0;
     a.holding = a.holding > 0 ? a.holding - 1 : 0;
-    Attach(slot);
     pending_agents.push_back(slot);
     MaybeForget(slot);
+  }
+  // The agent's state changed in a way that may change its lane entries (room, strategy
+  // key). The lanes are brought up to date by SyncAgents before anyone reads them: an agent
+  // whose capacity frees and who at once takes a contact is never re-keyed in its lanes.
+  void MarkStale(uint32_t slot) {
+    AgentRec& a = agents[slot];
+    if (!a.stale) {
+      a.stale = true;
+      stale_agents.push_back(slot);
+    }
+  }
+  // The lane entries the agent should have now (the order Attach inserts them in).
+  void WantedEntries(uint32_t slot, std::vector<std::pair<uint32_t, AKey>>* out) const {
+    out->clear();
+    const AgentRec& a = agents[slot];
+    if (!a.live || !a.signed_in || a.presence != Presence::kAvailable || InWrap(a)) {
+      return;
+    }
+    for (uint32_t p : a.pools) {
+      const Pool& pool = pools[p];
+      for (int c = 0; c < kChannelCount; ++c) {
+        const int32_t lane = pool.lanes[c];
+        if (lane >= 0 && HasRoom(a, static_cast<Channel>(c))) {
+          out->emplace_back(static_cast<uint32_t>(lane), KeyOf(a, slot, pool.strategy));
+        }
+      }
+    }
+  }
+  // Brings the lane entries of every stale agent up to date.
+  void SyncAgents() {
+    if (stale_agents.empty()) {
+      return;
+    }
+    std::vector<uint32_t> stale;
+    stale.swap(stale_agents);
+    for (uint32_t slot : stale) {
+      AgentRec& a = agents[slot];
+      a.stale = false;
+      WantedEntries(slot, &wanted_scratch);
+      if (wanted_scratch != a.attached) {
+        Detach(slot);
+        for (const auto& [lane, key] : wanted_scratch) {
+          lanes[lane].agents.insert(key);
+        }
+        a.attached = wanted_scratch;
+      }
+    }
+    stale.clear();
+    if (stale_agents.empty()) {
+      stale_agents.swap(stale);  // keep the capacity
+    }
   }
   // A signed-out agent is forgotten once it holds nothing.
   void MaybeForget(uint32_t slot) {
     AgentRec& a = agents[slot];
     if (a.live && !a.signed_in && a.holding == 0) {
-      agent_index.erase(a.id);
+      Detach(slot);
+      agent_index.Erase(HashString(a.id), [&](uint32_t x) { return x == slot; });
       a = AgentRec{};
       free_agents.push_back(slot);
     }
@@ -482,16 +671,15 @@ struct RoutingEngine::State {
       return;
     }
     const bool was = InWrap(a);
-    Detach(slot);
+    MarkStale(slot);
     if (q.cfg.wrap_up > 0 && now + q.cfg.wrap_up > a.wrap_until) {
       a.wrap_until = now + q.cfg.wrap_up;
       a.wrap_gen = next_gen++;
-      Arm(a.wrap_until, TimerKind::kWrap, slot, 0, a.wrap_gen);
+      ArmAfter(q.cfg.wrap_up, TimerKind::kWrap, slot, 0, a.wrap_gen);
     }
     if (q.cfg.wrap_up_until_ready) {
       a.wrap_ready = true;
     }
-    Attach(slot);
     if (!was && a.signed_in) {
       actions.push_back(AgentPresence{a.id, AgentState::kWrapUp, "wrap-up after close"});
     }
@@ -501,12 +689,11 @@ struct RoutingEngine::State {
     if (!InWrap(a)) {
       return;
     }
-    Detach(slot);
+    MarkStale(slot);
     a.wrap_until = 0;
     a.wrap_ready = false;
     a.wrap_gen = next_gen++;
     a.idle_since = now;
-    Attach(slot);
     pending_agents.push_back(slot);
     if (a.signed_in && a.presence == Presence::kAvailable) {
       actions.push_back(AgentPresence{a.id, AgentState::kAvailable, std::move(reason)});
@@ -516,6 +703,22 @@ struct RoutingEngine::State {
   // --- pools and lanes ---
 
   uint32_t GetPool(int32_t queue, int32_t step, uint32_t req, uint32_t direct) {
+    // Most contacts have no requirements and no direct agent: found without the map.
+    const bool plain = step >= 0 && req == 0 && direct == kNone;
+    std::vector<uint32_t>& step_pools = queues[queue].step_pools;
+    if (plain && static_cast<size_t>(step) < step_pools.size() && step_pools[step] != kNone) {
+      return step_pools[step];
+    }
+    const uint32_t id = MakePool(queue, step, req, direct);
+    if (plain) {
+      if (step_pools.size() <= static_cast<size_t>(step)) {
+        step_pools.resize(static_cast<size_t>(step) + 1, kNone);
+      }
+      step_pools[step] = id;
+    }
+    return id;
+  }
+  uint32_t MakePool(int32_t queue, int32_t step, uint32_t req, uint32_t direct) {
     const auto key = std::make_tuple(queue, step, req, direct);
     auto it = pool_index.find(key);
     if (it != pool_index.end()) {
@@ -586,7 +789,10 @@ struct RoutingEngine::State {
     return CKey{1, -static_cast<int64_t>(c.priority), c.seq, slot};
   }
   ContactLabels Labels(const ContactRec& c) const {
-    return ContactLabels{queues[c.queue].cfg.name, c.channel, c.tenant, c.topic};
+    return ContactLabels{
+        queues[c.queue].cfg.name, c.channel,
+        c.tenant_label != kNone ? labels[c.tenant_label] : std::string(c.tenant()),
+        c.topic_label != kNone ? labels[c.topic_label] : std::string(c.topic())};
   }
   void InsertWaiting(uint32_t slot) {
     ContactRec& c = contacts[slot];
@@ -599,7 +805,15 @@ struct RoutingEngine::State {
   void RemoveWaiting(uint32_t slot) {
     ContactRec& c = contacts[slot];
     if (c.state == ContactState::kWaiting && c.lane >= 0) {
-      lanes[c.lane].contacts.erase(KeyOf(c, slot));
+      ContactTree& waiting = lanes[c.lane].contacts;
+      waiting.erase(KeyOf(c, slot));
+      if (!waiting.empty()) {
+        // The lane's new head is the next one offered: start loading its record now (in a
+        // long queue it was last touched when it arrived).
+        const ContactRec* next = &contacts[waiting.begin()->slot];
+        __builtin_prefetch(next);
+        __builtin_prefetch(reinterpret_cast<const char*>(next) + 64);
+      }
     }
     c.lane = -1;
   }
@@ -616,9 +830,10 @@ struct RoutingEngine::State {
     }
     c.step_gen = next_gen++;
     c.excluded.clear();
+    maybe_excluded[slot] = 0;
     const Micros expires = q.cfg.steps[c.step].expires_after;
     if (c.step < last && expires > 0) {
-      Arm(now + expires, TimerKind::kStep, slot, c.id, c.step_gen);
+      ArmAfter(expires, TimerKind::kStep, slot, c.id, c.step_gen);
     }
   }
   void ArmQueueTimers(uint32_t slot) {
@@ -627,14 +842,22 @@ struct RoutingEngine::State {
     c.wait_gen = next_gen++;
     c.age_gen = next_gen++;
     if (q.cfg.max_wait > 0 && q.cfg.fallback != FallbackKind::kNone) {
-      Arm(c.enqueued_at + q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
+      if (c.enqueued_at == now) {
+        ArmAfter(q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
+      } else {
+        Arm(c.enqueued_at + q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
+      }
     }
     c.aged = false;
     if (q.cfg.aging_bound > 0) {
       if (now - c.enqueued_at >= q.cfg.aging_bound) {
         c.aged = true;
       } else {
-        Arm(c.enqueued_at + q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
+        if (c.enqueued_at == now) {
+          ArmAfter(q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
+        } else {
+          Arm(c.enqueued_at + q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
+        }
       }
     }
   }
@@ -698,8 +921,12 @@ struct RoutingEngine::State {
   }
   void EndContact(uint32_t slot) {
     ContactRec& c = contacts[slot];
-    contact_index.erase(c.id);
+    contact_index.Erase(SequentialIdHash(c.id), [&](uint32_t x) { return x == slot; });
+    // The exclusion list keeps its capacity for the slot's next contact.
+    std::vector<std::pair<uint32_t, TimePoint>> excluded = std::move(c.excluded);
     c = ContactRec{};
+    excluded.clear();
+    c.excluded = std::move(excluded);
     free_contacts.push_back(slot);
   }
   uint32_t NewContactSlot() {
@@ -710,20 +937,38 @@ struct RoutingEngine::State {
     } else {
       slot = static_cast<uint32_t>(contacts.size());
       contacts.emplace_back();
+      maybe_excluded.push_back(0);
     }
+    maybe_excluded[slot] = 0;
     return slot;
   }
   ContactRec* FindContact(SessionId id, uint32_t* slot) {
-    auto it = contact_index.find(id);
-    if (it == contact_index.end()) {
+    const uint32_t found = FindContactSlot(id);
+    if (found == kNone) {
       return nullptr;
     }
-    *slot = it->second;
-    return &contacts[it->second];
+    *slot = found;
+    return &contacts[found];
+  }
+  uint32_t FindContactSlot(SessionId id) const {
+    return contact_index.Find(SequentialIdHash(id),
+                              [&](uint32_t slot) { return contacts[slot].id == id; });
+  }
+  void IndexContact(SessionId id, uint32_t slot) {
+    contact_index.Insert(SequentialIdHash(id), slot);
+  }
+  // The agent of that id among those the contact is offered to; kNone if none. (An agent
+  // offered a contact is known and holds it, so this is FindAgent without the index.)
+  uint32_t OfferedTo(const ContactRec& c, std::string_view id) const {
+    for (uint32_t a : c.offered) {
+      if (agents[a].id == id) {
+        return a;
+      }
+    }
+    return kNone;
   }
   uint32_t FindAgent(std::string_view id) const {
-    auto it = agent_index.find(id);
-    return it == agent_index.end() ? kNone : it->second;
+    return agent_index.Find(HashString(id), [&](uint32_t slot) { return agents[slot].id == id; });
   }
   // The agent is not offered this contact again for the queue's offer timeout, so the
   // contact goes to the next candidate; after that it may be offered it again (a contact
@@ -733,7 +978,8 @@ struct RoutingEngine::State {
     const TimePoint until = now + queues[c.queue].cfg.offer_timeout;
     std::erase_if(c.excluded, [&](const auto& e) { return e.first == agent || e.second <= now; });
     c.excluded.emplace_back(agent, until);
-    Arm(until, TimerKind::kExclusion, slot, c.id, 0);
+    maybe_excluded[slot] = 1;
+    ArmAfter(queues[c.queue].cfg.offer_timeout, TimerKind::kExclusion, slot, c.id, 0);
   }
   bool Excluded(const ContactRec& c, uint32_t agent) const {
     for (const auto& [a, until] : c.excluded) {
@@ -753,13 +999,18 @@ struct RoutingEngine::State {
     c.attempt = next_attempt++;
     const Queue& q = queues[c.queue];
     c.offer_deadline = now + q.cfg.offer_timeout;
-    c.offered = chosen;
+    c.offered.assign(chosen);
     for (uint32_t a : chosen) {
       Reserve(a, c.channel);
-      actions.push_back(OfferAction{c.id, agents[a].id, c.attempt, q.cfg.name,
-                                    q.cfg.offer_timeout, now - c.enqueued_at});
+      OfferAction& o = std::get<OfferAction>(actions.emplace_back(std::in_place_type<OfferAction>));
+      o.contact = c.id;
+      o.agent = agents[a].id;
+      o.attempt = c.attempt;
+      o.queue = q.cfg.name;
+      o.timeout = q.cfg.offer_timeout;
+      o.waited = now - c.enqueued_at;
     }
-    Arm(c.offer_deadline, TimerKind::kOffer, slot, c.id, c.attempt);
+    ArmAfter(q.cfg.offer_timeout, TimerKind::kOffer, slot, c.id, c.attempt);
     ++decisions;
   }
   // Up to `n` agents of the lane by strategy, skipping `skip` and the contact's exclusions.
@@ -804,8 +1055,10 @@ struct RoutingEngine::State {
     if (!c.live || c.state != ContactState::kWaiting || c.lane < 0) {
       return;
     }
+    SyncAgents();  // an offer just made may have changed an agent's room
     Lane& lane = lanes[c.lane];
-    std::vector<uint32_t> chosen;
+    std::vector<uint32_t>& chosen = chosen_scratch;
+    chosen.clear();
     PickAgents(lane, c, queues[c.queue].cfg.offer_to, kNone, &chosen);
     if (!chosen.empty()) {
       Offer(slot, chosen);
@@ -814,6 +1067,13 @@ struct RoutingEngine::State {
   // The best waiting contact this agent may take, across its lanes; kNone if none.
   uint32_t BestContactFor(uint32_t agent) {
     const AgentRec& a = agents[agent];
+    bool room = false;
+    for (int ch = 0; ch < kChannelCount && !room; ++ch) {
+      room = HasRoom(a, static_cast<Channel>(ch));
+    }
+    if (!room) {
+      return kNone;  // full (the usual end of TryAgent's loop)
+    }
     uint32_t best = kNone;
     CKey best_key;
     for (uint32_t p : a.pools) {
@@ -827,7 +1087,7 @@ struct RoutingEngine::State {
           if (best != kNone && !(k < best_key)) {
             break;
           }
-          if (!Excluded(contacts[k.slot], agent)) {
+          if (maybe_excluded[k.slot] == 0 || !Excluded(contacts[k.slot], agent)) {
             best = k.slot;
             best_key = k;
             break;
@@ -846,7 +1106,8 @@ struct RoutingEngine::State {
       // Offered to this agent alone: other agents with room may be about to pick a better
       // contact of their own; queues with offer_to > 1 offer to several agents when the
       // contact starts waiting.
-      Offer(slot, {agent});
+      chosen_scratch.assign(1, agent);
+      Offer(slot, chosen_scratch);
     }
   }
   void AdvancePool(uint32_t p) {
@@ -893,7 +1154,10 @@ struct RoutingEngine::State {
       // included). Contacts still waiting after that have no agent with room but the ones
       // their own lane offers, which then have no better contact waiting.
       if (!pending_agents.empty()) {
+        // The batch is taken out (TryAgent adds to pending_agents); both vectors keep their
+        // capacity, so a call allocates nothing here.
         std::vector<uint32_t> as;
+        as.swap(agents_batch);
         as.swap(pending_agents);
         std::sort(as.begin(), as.end());
         as.erase(std::unique(as.begin(), as.end()), as.end());
@@ -902,24 +1166,31 @@ struct RoutingEngine::State {
             TryAgent(a);
           }
         }
+        as.clear();
+        as.swap(agents_batch);
         continue;
       }
+      SyncAgents();
       std::vector<std::pair<uint32_t, SessionId>> cs;
+      cs.swap(contacts_batch);
       cs.swap(pending_contacts);
       for (const auto& [slot, id] : cs) {
         if (contacts[slot].live && contacts[slot].id == id) {
           TryContact(slot);
         }
       }
+      cs.clear();
+      cs.swap(contacts_batch);
     }
+    SyncAgents();
   }
 
   // --- timer handlers ---
 
   void ExpireOffer(uint32_t slot) {
     ContactRec& c = contacts[slot];
-    std::vector<uint32_t> missed;
-    missed.swap(c.offered);
+    const std::vector<uint32_t> missed(c.offered.begin(), c.offered.end());
+    c.offered.clear();
     for (uint32_t a : missed) {
       AgentRec& ag = agents[a];
       actions.push_back(OfferWithdrawn{c.id, ag.id, c.attempt});
@@ -1018,8 +1289,7 @@ struct RoutingEngine::State {
         }
       } else if (c.state == ContactState::kActive) {
         add(c.agent);
-      } else if (c.lane < 0 || lanes[c.lane].contacts.find(KeyOf(c, slot)) ==
-                                   lanes[c.lane].contacts.end()) {
+      } else if (c.lane < 0 || !lanes[c.lane].contacts.contains(KeyOf(c, slot))) {
         ++repairs;
         InsertWaiting(slot);
       }
@@ -1168,8 +1438,8 @@ struct RoutingEngine::State {
     v.aged = c.aged;
     v.follow_up = c.follow_up;
     v.requirements = reqs[c.req];
-    v.attributes = c.attrs;
-    v.summary = c.summary;
+    v.attributes = UnpackAttributes(c.packed_attrs());
+    v.summary = std::string(c.summary());
     v.attempt = c.attempt;
     for (uint32_t a : c.offered) {
       v.offered_to.push_back(agents[a].id);
@@ -1351,7 +1621,7 @@ Status RoutingEngine::SignIn(const AgentInfo& info, TimePoint now) {
       slot = static_cast<uint32_t>(s.agents.size());
       s.agents.emplace_back();
     }
-    s.agent_index[info.id] = slot;
+    s.agent_index.Insert(HashString(info.id), slot);
     s.agents[slot].live = true;
   }
   State::AgentRec& a = s.agents[slot];
@@ -1486,7 +1756,7 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   if (info.id == 0) {
     return Status(Code::kBadRequest, "contact id 0");
   }
-  if (s.contact_index.contains(info.id)) {
+  if (s.FindContactSlot(info.id) != kNone) {
     return Status(Code::kBadRequest, "contact " + std::to_string(info.id) + " is already routed");
   }
   Attributes attrs = info.attributes;
@@ -1510,9 +1780,8 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   TimePoint enqueued_at = now;
   int32_t step = 0;
   bool rejoined = false;
-  const std::string key = info.tenant + '\x1f' + info.customer_id;
   if (s.cfg.rejoin_window > 0 && !info.customer_id.empty()) {
-    auto it = s.rejoin.find(key);
+    auto it = s.rejoin.find(info.tenant + '\x1f' + info.customer_id);
     if (it != s.rejoin.end()) {
       if (now - it->second.left_at <= s.cfg.rejoin_window && it->second.queue == q.cfg.name) {
         seq = it->second.seq;
@@ -1532,14 +1801,12 @@ Result<Placement> RoutingEngine::Arrive(const ContactInfo& info, TimePoint now) 
   State::ContactRec& c = s.contacts[slot];
   c.live = true;
   c.id = info.id;
-  c.tenant = info.tenant;
   c.channel = info.channel;
-  c.customer_id = info.customer_id;
-  c.topic = StringOf(attrs, "topic");
-  c.attrs = std::move(attrs);
+  c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", attrs);
+  s.SetLabels(c);
   c.priority = priority;
   c.req = req;
-  s.contact_index[info.id] = slot;
+  s.IndexContact(info.id, slot);
   // Sticky: the customer's last agent, if it has room and may take this queue's contacts.
   const Micros window = q.cfg.sticky_window;
   if (window > 0 && !info.last_agent.empty() && now - info.last_served_at <= window) {
@@ -1580,9 +1847,8 @@ Status RoutingEngine::Accept(SessionId contact, std::string_view agent, uint64_t
   if (c == nullptr) {
     return Status(Code::kUnknownSession, "no contact " + std::to_string(contact));
   }
-  const uint32_t a = s.FindAgent(agent);
-  if (c->state != ContactState::kOffered || c->attempt != attempt || a == kNone ||
-      std::find(c->offered.begin(), c->offered.end(), a) == c->offered.end()) {
+  const uint32_t a = s.OfferedTo(*c, agent);
+  if (c->state != ContactState::kOffered || c->attempt != attempt || a == kNone) {
     return Status(Code::kStaleOffer, "offer " + std::to_string(attempt) + " of contact " +
                                          std::to_string(contact) + " is not pending");
   }
@@ -1615,7 +1881,7 @@ Status RoutingEngine::Reject(SessionId contact, std::string_view agent, uint64_t
   if (c == nullptr) {
     return Status(Code::kUnknownSession, "no contact " + std::to_string(contact));
   }
-  const uint32_t a = s.FindAgent(agent);
+  const uint32_t a = s.OfferedTo(*c, agent);
   auto it = a == kNone ? c->offered.end() : std::find(c->offered.begin(), c->offered.end(), a);
   if (c->state != ContactState::kOffered || c->attempt != attempt || it == c->offered.end()) {
     return Status(Code::kStaleOffer, "offer " + std::to_string(attempt) + " of contact " +
@@ -1654,8 +1920,8 @@ Status RoutingEngine::Abandon(SessionId contact, TimePoint now) {
   e.wait = now - c->enqueued_at;
   e.short_abandon = e.wait < s.cfg.short_abandon;
   s.events.push_back(std::move(e));
-  if (s.cfg.rejoin_window > 0 && !c->customer_id.empty() && c->step >= 0) {
-    s.rejoin[c->tenant + '\x1f' + c->customer_id] = State::RejoinRec{
+  if (s.cfg.rejoin_window > 0 && !c->customer_id().empty() && c->step >= 0) {
+    s.rejoin[std::string(c->tenant()) + '\x1f' + std::string(c->customer_id())] = State::RejoinRec{
         s.queues[c->queue].cfg.name, c->step, c->seq, c->enqueued_at, c->priority, c->req, now};
   }
   s.LeaveQueue(slot, false);
@@ -1787,6 +2053,7 @@ Status RoutingEngine::TransferToAgent(SessionId contact, std::string_view agent,
   c->direct_agent = a;
   c->step_gen = s.next_gen++;
   c->excluded.clear();
+  s.maybe_excluded[slot] = 0;
   s.InsertWaiting(slot);
   if (!s.queues[queue].is_bot) {
     ContactEvent q;
@@ -1840,7 +2107,7 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
   if (c->state != ContactState::kActive) {
     return Status(Code::kBadRequest, "contact " + std::to_string(contact) + " is not answered");
   }
-  Attributes attrs = c->attrs;
+  Attributes attrs = UnpackAttributes(c->packed_attrs());
   attrs.Set("intent", std::string(intent));
   uint32_t target = kNone;
   int priority = c->priority;
@@ -1864,8 +2131,8 @@ Status RoutingEngine::Handoff(SessionId contact, std::string_view queue, std::st
   e.group = s.agents[c->agent].group;
   s.events.push_back(std::move(e));
   s.LeaveQueue(slot, true);
-  c->attrs = std::move(attrs);
-  c->summary = std::string(summary);
+  c->SetText(std::string(c->tenant()), std::string(c->customer_id()), std::string(c->topic()),
+             summary, attrs);
   c->priority = priority;
   c->req = req;
   s.EnterQueue(slot, target, s.next_seq++, now, 0);
@@ -1877,7 +2144,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
                             std::string_view agent, TimePoint answered_at, TimePoint now) {
   State& s = *s_;
   s.now = now;
-  if (info.id == 0 || s.contact_index.contains(info.id) || agent.empty()) {
+  if (info.id == 0 || s.FindContactSlot(info.id) != kNone || agent.empty()) {
     return Status(Code::kBadRequest, "contact " + std::to_string(info.id) +
                                          " cannot be adopted (id 0, known, or no agent)");
   }
@@ -1895,7 +2162,7 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
     AgentInfo placeholder;
     placeholder.id = std::string(agent);
     s.ApplyInfo(rec, placeholder);
-    s.agent_index[rec.id] = a;
+    s.agent_index.Insert(HashString(rec.id), a);
   }
   auto q = s.queue_index.find(std::string(queue));
   const uint32_t queue_slot = q == s.queue_index.end() ? s.default_queue : q->second;
@@ -1910,11 +2177,9 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
   State::ContactRec& c = s.contacts[slot];
   c.live = true;
   c.id = info.id;
-  c.tenant = info.tenant;
   c.channel = info.channel;
-  c.customer_id = info.customer_id;
-  c.topic = StringOf(attrs, "topic");
-  c.attrs = std::move(attrs);
+  c.SetText(info.tenant, info.customer_id, StringOf(attrs, "topic"), "", attrs);
+  s.SetLabels(c);
   c.state = ContactState::kActive;
   c.queue = queue_slot;
   c.seq = s.next_seq++;
@@ -1922,8 +2187,9 @@ Status RoutingEngine::Adopt(const ContactInfo& info, std::string_view queue,
   c.answered_at = answered_at;
   c.agent = a;
   c.lane = -1;
-  s.contact_index[info.id] = slot;
+  s.IndexContact(info.id, slot);
   s.Reserve(a, info.channel);
+  s.SyncAgents();
   return Status::Ok();
 }
 
@@ -1943,7 +2209,7 @@ Status RoutingEngine::PositionRequest(SessionId contact, TimePoint now) {
     return Status(Code::kBadRequest, "contact " + std::to_string(contact) + " is not waiting");
   }
   const auto rank =
-      static_cast<uint32_t>(s.lanes[c->lane].contacts.order_of_key(s.KeyOf(*c, slot))) + 1;
+      static_cast<uint32_t>(s.lanes[c->lane].contacts.rank(s.KeyOf(*c, slot))) + 1;
   c->told = rank;
   s.actions.push_back(PositionUpdate{c->id, rank, s.Expected(*c, rank)});
   return Status::Ok();
@@ -2030,20 +2296,20 @@ uint64_t RoutingEngine::repairs() const { return s_->repairs; }
 uint64_t RoutingEngine::decisions() const { return s_->decisions; }
 
 std::optional<ContactView> RoutingEngine::Contact(SessionId contact) const {
-  auto it = s_->contact_index.find(contact);
-  if (it == s_->contact_index.end()) {
+  const uint32_t slot = s_->FindContactSlot(contact);
+  if (slot == kNone) {
     return std::nullopt;
   }
-  return s_->ViewOf(s_->contacts[it->second]);
+  return s_->ViewOf(s_->contacts[slot]);
 }
 
 std::optional<RoutingEngine::OfferFacts> RoutingEngine::Facts(SessionId contact) const {
-  auto it = s_->contact_index.find(contact);
-  if (it == s_->contact_index.end()) {
+  const uint32_t slot = s_->FindContactSlot(contact);
+  if (slot == kNone) {
     return std::nullopt;
   }
-  const State::ContactRec& c = s_->contacts[it->second];
-  return OfferFacts{c.state, c.priority, c.follow_up, c.summary};
+  const State::ContactRec& c = s_->contacts[slot];
+  return OfferFacts{c.state, c.priority, c.follow_up, c.summary()};
 }
 
 std::string_view RoutingEngine::GroupOf(std::string_view agent) const {

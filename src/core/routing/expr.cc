@@ -32,6 +32,14 @@ void Attributes::Set(std::string name, Value value) {
 }
 
 const Value* Attributes::Find(std::string_view name) const {
+  if (entries_.size() <= 8) {  // a few names: a scan comparing sizes first is quicker
+    for (const auto& entry : entries_) {
+      if (entry.first.size() == name.size() && std::string_view(entry.first) == name) {
+        return &entry.second;
+      }
+    }
+    return nullptr;
+  }
   auto it = std::lower_bound(entries_.begin(), entries_.end(), name, NameLess{});
   if (it != entries_.end() && it->first == name) {
     return &it->second;

@@ -652,6 +652,60 @@ TEST_F(EngineTest, BotFirstThenHandoffToHumans) {
   EXPECT_EQ(engine_->Agent("bot-1")->used, 0u);
 }
 
+// The contact's attributes read back as they came (integers, strings, empty and long
+// values), with tenant and channel added, and a handoff's intent on top.
+TEST_F(EngineTest, ContactAttributesReadBackAfterArrivalAndHandoff) {
+  Make(RoutingConfig::Default());
+  const std::string long_value(300, 'x');
+  Arrive(Contact(1, Channel::kPhone,
+                 {{"vip_level", int64_t{-3}}, {"topic", "refund"}, {"note", ""},
+                  {"long", long_value}, {"big", int64_t{1} << 40}}));
+  Attributes want;
+  want.Set("vip_level", int64_t{-3});
+  want.Set("topic", "refund");
+  want.Set("note", "");
+  want.Set("long", long_value);
+  want.Set("big", int64_t{1} << 40);
+  want.Set("tenant", "shop");
+  want.Set("channel", "phone");
+  ASSERT_TRUE(engine_->Contact(1).has_value());
+  EXPECT_TRUE(engine_->Contact(1)->attributes == want);
+  SignIn(Agent("a"));
+  AcceptOffer(OnlyOffer());
+  ASSERT_TRUE(engine_->Handoff(1, "default", "return", "", now_).ok());
+  want.Set("intent", "return");
+  EXPECT_TRUE(engine_->Contact(1)->attributes == want);
+}
+
+// Events carry each contact's own tenant and topic, also past the number of distinct
+// values the engine keeps once (65,536): 40,000 contacts with a tenant and a topic each.
+TEST_F(EngineTest, EventsCarryTenantAndTopicOfManyDistinctValues) {
+  RoutingConfig cfg = RoutingConfig::Default();
+  cfg.queues[0].max_size = 50000;
+  Make(cfg);
+  for (SessionId id = 1; id <= 40000; ++id) {
+    ContactInfo c = Contact(id, Channel::kIm, {{"topic", "topic-" + std::to_string(id)}});
+    c.tenant = "tenant-" + std::to_string(id);
+    Arrive(c);
+  }
+  Drain();
+  ASSERT_EQ(events_.size(), 40000u);
+  for (size_t i = 0; i < events_.size(); i += 997) {
+    EXPECT_EQ(events_[i].labels.tenant, "tenant-" + std::to_string(i + 1));
+    EXPECT_EQ(events_[i].labels.topic, "topic-" + std::to_string(i + 1));
+  }
+  EXPECT_EQ(events_.back().labels.tenant, "tenant-40000");
+  EXPECT_EQ(events_.back().labels.topic, "topic-40000");
+  AgentInfo one = Agent("a");
+  one.budget = 20;  // one chat
+  SignIn(one);
+  const OfferAction o = OnlyOffer();
+  AcceptOffer(o);
+  Drain();
+  EXPECT_EQ(events_.back().labels.tenant, "tenant-" + std::to_string(o.contact));
+  EXPECT_EQ(events_.back().labels.topic, "topic-" + std::to_string(o.contact));
+}
+
 TEST_F(EngineTest, BotQueueIgnoresTheRuleSkills) {
   RoutingConfig cfg = RoutingConfig::Default();
   cfg.queues.push_back(Queue("bot"));
