@@ -190,7 +190,8 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
     if (d.id <= c.acked_delivery) {
       continue;  // acknowledged: its record is garbage the store has not dropped yet
     }
-    c.outbox.emplace(d.id, std::move(d));
+    const DeliveryId id = d.id;
+    c.outbox.emplace(id, std::make_shared<const Delivery>(std::move(d)));
     ++outbox_size_;
   }
 }
@@ -485,13 +486,15 @@ void BrokerCore::Deliver(const std::string& client_id, Delivery d, TimePoint now
     out_.mutations.deliveries.push_back(d);
   }
   Client& c = clients_[client_id];
+  const DeliveryId id = d.id;
+  SharedDelivery shared = std::make_shared<const Delivery>(std::move(d));
   if (c.connected) {
-    out_.outgoing.push_back({client_id, d});
+    out_.outgoing.push_back({client_id, shared});
   }
   if (c.outbox.empty()) {
     c.outbox_progress = now;
   }
-  c.outbox.emplace(d.id, std::move(d));
+  c.outbox.emplace(id, std::move(shared));
   ++outbox_size_;
 }
 
@@ -749,7 +752,7 @@ void BrokerCore::BackToWaiting(Session& s, TimePoint now) {
   if (auto holder = clients_.find(s.agent_id); holder != clients_.end()) {
     auto& outbox = holder->second.outbox;
     for (auto d = outbox.begin(); d != outbox.end();) {
-      if (d->second.session_id == s.id) {
+      if (d->second->session_id == s.id) {
         out_.mutations.delivered.push_back(d->first);
         --outbox_size_;
         d = outbox.erase(d);

@@ -157,9 +157,13 @@ struct OverflowedOut {
   std::string reason;
 };
 
+// A delivery is held once, by the client's outbox and by every Outgoing that sends it (the
+// first send and any re-send): its text is not copied per send.
+using SharedDelivery = std::shared_ptr<const Delivery>;
+
 struct Outgoing {
   std::string client_id;
-  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, Delivery, OfferWithdrawnOut,
+  std::variant<WelcomeOut, ErrorOut, AckOut, OfferOut, SharedDelivery, OfferWithdrawnOut,
                PresenceChangedOut, PositionOut, OverflowedOut>
       body;
 };
@@ -344,7 +348,7 @@ class BrokerCore {
     bool connected = false;
     TimePoint last_seen = 0;
     std::vector<Channel> channels;
-    std::map<DeliveryId, Delivery> outbox;  // unacknowledged deliveries, in id order
+    std::map<DeliveryId, SharedDelivery> outbox;  // unacknowledged deliveries, in id order
     TimePoint disconnected_at = 0;  // set while gone; cleared once its sessions moved on
     TimePoint outbox_progress = 0;  // last (re)send of the outbox or ack that shrank it
   };

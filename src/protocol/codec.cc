@@ -348,18 +348,19 @@ void Encode(FrameBuilder& b, const BrokerInfo& info,
                                           S(fbb, m.customer_id), Opt(fbb, m.to_queue),
                                           m.leave_message, Opt(fbb, m.reason));
           b.Add(0, wire::Body::Overflowed, o.Union());
-        } else if constexpr (std::is_same_v<T, core::Delivery>) {
-          if (m.kind == core::Delivery::Kind::kClosed) {
-            auto c = wire::CreateClose(fbb, m.session_id, ToWire(m.disposition), S(fbb, m.tenant),
-                                       ToWire(m.channel), S(fbb, m.customer_id));
-            b.Add(m.id, wire::Body::Close, c.Union());
+        } else if constexpr (std::is_same_v<T, core::SharedDelivery>) {
+          const core::Delivery& d = *m;
+          if (d.kind == core::Delivery::Kind::kClosed) {
+            auto c = wire::CreateClose(fbb, d.session_id, ToWire(d.disposition), S(fbb, d.tenant),
+                                       ToWire(d.channel), S(fbb, d.customer_id));
+            b.Add(d.id, wire::Body::Close, c.Union());
           } else {
-            const core::TranscriptEntry& e = m.entry;
-            auto d = wire::CreateDeliver(fbb, m.session_id, e.index, S(fbb, m.tenant),
-                                         ToWire(m.channel), S(fbb, m.customer_id),
+            const core::TranscriptEntry& e = d.entry;
+            auto w = wire::CreateDeliver(fbb, d.session_id, e.index, S(fbb, d.tenant),
+                                         ToWire(d.channel), S(fbb, d.customer_id),
                                          ToWire(e.from), S(fbb, e.agent_id), S(fbb, e.text),
                                          e.at);
-            b.Add(m.id, wire::Body::Deliver, d.Union());
+            b.Add(d.id, wire::Body::Deliver, w.Union());
           }
         }
       },

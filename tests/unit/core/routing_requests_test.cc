@@ -82,7 +82,14 @@ class RoutingRequestsTest : public ::testing::Test {
   static std::vector<T> Sent(const TurnOutput& out, const std::string& client) {
     std::vector<T> found;
     for (const Outgoing& o : out.outgoing) {
-      if (o.client_id == client && std::holds_alternative<T>(o.body)) {
+      if (o.client_id != client) {
+        continue;
+      }
+      if constexpr (std::is_same_v<T, Delivery>) {  // held shared (SharedDelivery)
+        if (const auto* d = std::get_if<SharedDelivery>(&o.body)) {
+          found.push_back(**d);
+        }
+      } else if (std::holds_alternative<T>(o.body)) {
         found.push_back(std::get<T>(o.body));
       }
     }

@@ -113,10 +113,10 @@ TEST(Codec, EncodesDeliveriesWithTheirIdAsSeq) {
   d.customer_id = "c1";
   d.entry = {5, 2, core::Party::kAgent, "alice", "done", 1234};
   FrameBuilder b;
-  Encode(b, BrokerInfo{}, d);
+  Encode(b, BrokerInfo{}, std::make_shared<const core::Delivery>(d));
   d.kind = core::Delivery::Kind::kClosed;
   d.disposition = core::Disposition::kEscalated;
-  Encode(b, BrokerInfo{}, d);
+  Encode(b, BrokerInfo{}, std::make_shared<const core::Delivery>(d));
   auto bytes = Copy(b.Finish());
   auto frame = VerifyFrame(bytes);
   ASSERT_TRUE(frame.ok());
