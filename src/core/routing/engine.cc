@@ -498,14 +498,20 @@ struct RoutingEngine::State {
     if (!a.signed_in || a.presence != Presence::kAvailable || InWrap(a)) {
       return;
     }
+    ForEachLaneWithRoom(a, slot, [&](uint32_t lane, const AKey& key) {
+      lanes[lane].agents.insert(key);
+      a.attached.emplace_back(lane, key);
+    });
+  }
+  // Calls fn(lane, key) for every lane of the agent's pools whose channel it has room for.
+  template <typename Fn>
+  void ForEachLaneWithRoom(const AgentRec& a, uint32_t slot, Fn&& fn) const {
     for (uint32_t p : a.pools) {
       const Pool& pool = pools[p];
       for (int c = 0; c < kChannelCount; ++c) {
         const int32_t lane = pool.lanes[c];
         if (lane >= 0 && HasRoom(a, static_cast<Channel>(c))) {
-          const AKey key = KeyOf(a, slot, pool.strategy);
-          lanes[lane].agents.insert(key);
-          a.attached.emplace_back(lane, key);
+          fn(static_cast<uint32_t>(lane), KeyOf(a, slot, pool.strategy));
         }
       }
     }
@@ -621,15 +627,8 @@ struct RoutingEngine::State {
     if (!a.live || !a.signed_in || a.presence != Presence::kAvailable || InWrap(a)) {
       return;
     }
-    for (uint32_t p : a.pools) {
-      const Pool& pool = pools[p];
-      for (int c = 0; c < kChannelCount; ++c) {
-        const int32_t lane = pool.lanes[c];
-        if (lane >= 0 && HasRoom(a, static_cast<Channel>(c))) {
-          out->emplace_back(static_cast<uint32_t>(lane), KeyOf(a, slot, pool.strategy));
-        }
-      }
-    }
+    ForEachLaneWithRoom(a, slot,
+                        [out](uint32_t lane, const AKey& key) { out->emplace_back(lane, key); });
   }
   // Brings the lane entries of every stale agent up to date.
   void SyncAgents() {
