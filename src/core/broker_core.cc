@@ -922,6 +922,13 @@ Status BrokerCore::OnHandoff(const std::string& client_id, uint64_t seq, const H
   if (s == nullptr) {
     return error;
   }
+  const std::optional<routing::AgentView> agent = routing_.Agent(client_id);
+  const routing::Value* bot = agent.has_value() ? agent->attributes.Find("bot") : nullptr;
+  if (bot == nullptr || *bot != routing::Value(int64_t{1})) {
+    return Fail(client_id, seq, Code::kWrongRole,
+                "only a bot worker hands a contact off (its Hello attribute bot = 1); '" +
+                    client_id + "' is not one: a human agent transfers or escalates instead");
+  }
   if (Status st = routing_.Handoff(s->id, in.to_queue, in.intent, in.summary, now); !st.ok()) {
     return Fail(client_id, seq, st.code(), st.message());
   }

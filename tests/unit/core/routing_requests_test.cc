@@ -33,7 +33,7 @@ class RoutingRequestsTest : public ::testing::Test {
     ASSERT_TRUE(core_.OnHello(h, clock_.Now()).ok());
   }
 
-  void Worker(const std::string& id, uint16_t im_capacity = 1) {
+  void Worker(const std::string& id, uint16_t im_capacity = 1, bool bot = false) {
     HelloIn h;
     h.role = Role::kWorker;
     h.client_id = id;
@@ -41,6 +41,9 @@ class RoutingRequestsTest : public ::testing::Test {
     h.capacity = {{Channel::kIm, im_capacity}};
     h.profile.tier = 2;
     h.profile.attributes = {{"language", "de"}};
+    if (bot) {
+      h.profile.attributes.push_back({"bot", "1"});
+    }
     ASSERT_TRUE(core_.OnHello(h, clock_.Now()).ok());
   }
 
@@ -402,7 +405,7 @@ TEST_F(RoutingRequestsTest, EscalationWaitsForATierTwoAgent) {
 
 TEST_F(RoutingRequestsTest, ABotHandsOffToAHumanQueueWithItsIntentAndSummary) {
   Adapter("im-1");
-  Worker("bot");
+  Worker("bot", 1, /*bot=*/true);
   ASSERT_TRUE(Customer("c1").ok());
   auto offers = Sent<OfferOut>(Turn(), "bot");
   ASSERT_EQ(offers.size(), 1u);
@@ -430,6 +433,15 @@ TEST_F(RoutingRequestsTest, ABotHandsOffToAHumanQueueWithItsIntentAndSummary) {
                             clock_.Now())
                 .code(),
             Code::kWrongRole);
+  // A human agent holding the contact cannot hand it off: that is a bot's move.
+  ASSERT_TRUE(core_.OnAccept("human", Begin("human"), sid, to_human[0].attempt, clock_.Now())
+                  .ok());
+  EXPECT_EQ(core_.OnHandoff("human", Begin("human"), HandoffIn{sid, "default", "x", ""},
+                            clock_.Now())
+                .code(),
+            Code::kWrongRole);
+  ASSERT_NE(core_.FindSession(sid), nullptr);
+  EXPECT_EQ(core_.FindSession(sid)->agent_id, "human");  // still with the human
 }
 
 }  // namespace

@@ -97,7 +97,9 @@ class Worker : public Client {
   // Hands a session the agent holds to tier 2 with a follow-up task. Checks as Transfer.
   Result<uint64_t> Escalate(uint64_t session_id, std::string_view note) noexcept;
   // A bot hands a session to the human queue `to_queue` (required), with the intent it
-  // recognised and a summary (kPayloadTooLarge over broker().max_text_bytes).
+  // recognised and a summary (kPayloadTooLarge over broker().max_text_bytes). Only a bot
+  // worker (attribute "bot" = "1" in WorkerOptions::attributes) may: the broker refuses a
+  // human agent's hand-off with kWrongRole.
   Result<uint64_t> Handoff(uint64_t session_id, std::string_view to_queue, std::string_view intent,
                            std::string_view summary) noexcept;
 
