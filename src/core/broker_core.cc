@@ -949,12 +949,10 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
   }
   auto& outbox = it->second.outbox;
   auto end = outbox.upper_bound(up_to);
-  if (end != outbox.begin()) {
-    it->second.outbox_progress = it->second.last_seen;  // the time of this ack's frame
-  }
   if (end == outbox.begin()) {
     return;
   }
+  it->second.outbox_progress = it->second.last_seen;  // the time of this ack's frame
   // Recorded as the client's watermark (written with its mark this turn), not a delete per
   // delivery. Never past what was sent: a bogus up_to must not swallow later deliveries.
   it->second.acked_delivery = std::max(it->second.acked_delivery, std::prev(end)->first);

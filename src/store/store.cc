@@ -70,8 +70,8 @@ constexpr int kMaxWriteBuffers = 3;
 constexpr size_t kOutboxWriteBufferBytes = 8 << 20;
 constexpr size_t kBlockCacheBytes = 32 << 20;
 constexpr int kBackgroundJobs = 2;
-// `o` and `d` keys are put and deleted in id order (a queue pattern): their tombstones would
-// pile up in front of the live keys that Recover scans. Compact SST files where at least
+// `o` keys (and the `d` keys of dropped deliveries) are put and deleted in id order (a queue
+// pattern): their tombstones would pile up in front of the live keys that Recover scans. Compact SST files where at least
 // half of a window of entries are deletions.
 constexpr size_t kDeletionWindow = 1024;
 constexpr size_t kDeletionTrigger = 512;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/broker_core.h"
+#include "sent.h"
 
 namespace switchboard::core {
 namespace {
@@ -83,20 +84,7 @@ class RoutingRequestsTest : public ::testing::Test {
 
   template <typename T>
   static std::vector<T> Sent(const TurnOutput& out, const std::string& client) {
-    std::vector<T> found;
-    for (const Outgoing& o : out.outgoing) {
-      if (o.client_id != client) {
-        continue;
-      }
-      if constexpr (std::is_same_v<T, Delivery>) {  // held shared (SharedDelivery)
-        if (const auto* d = std::get_if<SharedDelivery>(&o.body)) {
-          found.push_back(**d);
-        }
-      } else if (std::holds_alternative<T>(o.body)) {
-        found.push_back(std::get<T>(o.body));
-      }
-    }
-    return found;
+    return test_support::Sent<T>(out, client);
   }
 
   ManualClock clock_;
