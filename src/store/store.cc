@@ -11,6 +11,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
@@ -627,6 +628,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
 
   rocksdb::ColumnFamilyOptions outbox_options(db_options);
   outbox_options.write_buffer_size = kOutboxWriteBufferBytes;
+  // The outbox is written in id order and read only by Recover (from files and the WAL, at
+  // open): a vector memtable appends each record instead of searching a skiplist for its
+  // place, and sorts once, on the flush thread. It takes no concurrent inserts, which the
+  // one writer (the loop) never makes.
+  outbox_options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  db_options.allow_concurrent_memtable_write = false;
   db_options.create_missing_column_families = true;  // a store from before the outbox family
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options)},
