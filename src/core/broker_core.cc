@@ -185,13 +185,15 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
     c.processed_seq = m.processed_seq;
     c.acked_delivery = m.acked_delivery;
   }
+  // In id order (records from before the outbox family may come in a second run).
+  std::sort(state.outbox.begin(), state.outbox.end(),
+            [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
   for (Delivery& d : state.outbox) {
     Client& c = clients_[d.client_id];
-    if (d.id <= c.acked_delivery) {
-      continue;  // acknowledged: its record is garbage the store has not dropped yet
+    if (d.id <= c.acked_delivery || (!c.outbox.empty() && d.id <= c.outbox.back()->id)) {
+      continue;  // acknowledged (garbage the store has not dropped yet), or a second copy
     }
-    const DeliveryId id = d.id;
-    c.outbox.emplace(id, std::make_shared<const Delivery>(std::move(d)));
+    c.outbox.push_back(std::make_shared<const Delivery>(std::move(d)));
     ++outbox_size_;
   }
 }
@@ -439,13 +441,13 @@ Result<Session*> BrokerCore::OpenSession(const std::string& client_id,
 }
 
 TranscriptEntry& BrokerCore::Append(Session& s, Party from, const std::string& agent_id,
-                                    const std::string& text, TimePoint now) {
+                                    std::string text, TimePoint now) {
   TranscriptEntry e;
   e.session_id = s.id;
   e.index = s.transcript_size++;
   e.from = from;
   e.agent_id = agent_id;
-  e.text = text;
+  e.text = std::move(text);
   e.at = now;
   // No session rewrite: the store derives an open session's transcript size from its
   // transcript keys (the record is written when the session's state changes).
@@ -486,7 +488,6 @@ void BrokerCore::Deliver(const std::string& client_id, Delivery d, TimePoint now
     out_.mutations.deliveries.push_back(d);
   }
   Client& c = clients_[client_id];
-  const DeliveryId id = d.id;
   SharedDelivery shared = std::make_shared<const Delivery>(std::move(d));
   if (c.connected) {
     out_.outgoing.push_back({client_id, shared});
@@ -494,12 +495,12 @@ void BrokerCore::Deliver(const std::string& client_id, Delivery d, TimePoint now
   if (c.outbox.empty()) {
     c.outbox_progress = now;
   }
-  c.outbox.emplace(id, std::move(shared));
+  c.outbox.push_back(std::move(shared));
   ++outbox_size_;
 }
 
 Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
-                                     const CustomerMessageIn& msg, TimePoint now) {
+                                     CustomerMessageIn msg, TimePoint now) {
   Status error;
   Client* c = SignedIn(client_id, Role::kAdapter, seq, &error);
   if (c == nullptr) {
@@ -509,9 +510,11 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     return Fail(client_id, seq, Code::kBadRequest, "tenant and customer_id are required");
   }
   const ContactAttributes& at = msg.attributes;
-  for (const std::string* field : {&msg.tenant, &msg.customer_id, &at.topic,
-                                   &at.product_category, &at.order_id, &at.order_state,
-                                   &at.country, &at.language, &at.intent}) {
+  for (const std::string* field :
+       std::initializer_list<const std::string*>{&msg.tenant, &msg.customer_id, &at.topic,
+                                                 &at.product_category, &at.order_id,
+                                                 &at.order_state, &at.country, &at.language,
+                                                 &at.intent}) {
     if (field->size() > config_.max_id_bytes) {
       return Fail(client_id, seq, Code::kBadRequest,
                   "tenant, customer_id and each contact attribute may have at most " +
@@ -554,7 +557,7 @@ Status BrokerCore::OnCustomerMessage(const std::string& client_id, uint64_t seq,
     stats.pending = true;
     stats.unanswered_since = now;
   }
-  const TranscriptEntry& e = Append(s, Party::kCustomer, "", msg.text, now);
+  const TranscriptEntry& e = Append(s, Party::kCustomer, "", std::move(msg.text), now);
   if (s.state == SessionState::kActive) {
     Delivery d = MakeDelivery(s, Delivery::Kind::kMessage);
     d.entry = e;
@@ -751,15 +754,15 @@ void BrokerCore::BackToWaiting(Session& s, TimePoint now) {
   SB_CHECK(s.state == SessionState::kActive);
   if (auto holder = clients_.find(s.agent_id); holder != clients_.end()) {
     auto& outbox = holder->second.outbox;
-    for (auto d = outbox.begin(); d != outbox.end();) {
-      if (d->second->session_id == s.id) {
-        out_.mutations.delivered.push_back(d->first);
-        --outbox_size_;
-        d = outbox.erase(d);
-      } else {
-        ++d;
+    const auto kept = std::remove_if(outbox.begin(), outbox.end(), [&](const SharedDelivery& d) {
+      if (d->session_id != s.id) {
+        return false;
       }
-    }
+      out_.mutations.delivered.push_back(d->id);
+      --outbox_size_;
+      return true;
+    });
+    outbox.erase(kept, outbox.end());
   }
   s.state = SessionState::kQueued;
   s.agent_id.clear();
@@ -948,14 +951,15 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
     return;
   }
   auto& outbox = it->second.outbox;
-  auto end = outbox.upper_bound(up_to);
+  auto end = std::upper_bound(outbox.begin(), outbox.end(), up_to,
+                              [](DeliveryId id, const SharedDelivery& d) { return id < d->id; });
   if (end == outbox.begin()) {
     return;
   }
   it->second.outbox_progress = it->second.last_seen;  // the time of this ack's frame
   // Recorded as the client's watermark (written with its mark this turn), not a delete per
   // delivery. Never past what was sent: a bogus up_to must not swallow later deliveries.
-  it->second.acked_delivery = std::max(it->second.acked_delivery, std::prev(end)->first);
+  it->second.acked_delivery = std::max(it->second.acked_delivery, (*std::prev(end))->id);
   dirty_marks_.insert(client_id);
   outbox_size_ -= static_cast<size_t>(std::distance(outbox.begin(), end));
   outbox.erase(outbox.begin(), end);
@@ -1130,7 +1134,7 @@ void BrokerCore::UpdateCredit() {
 }
 
 void BrokerCore::ResendOutbox(const std::string& client_id, Client& c, TimePoint now) {
-  for (const auto& [id, d] : c.outbox) {
+  for (const SharedDelivery& d : c.outbox) {
     out_.outgoing.push_back({client_id, d});
   }
   redeliveries_ += c.outbox.size();

@@ -218,7 +218,7 @@ class BrokerCore {
   Admission BeginEnvelope(const std::string& client_id, uint64_t seq);
 
   Status OnCustomerMessage(const std::string& client_id, uint64_t seq,
-                           const CustomerMessageIn& msg, TimePoint now);
+                           CustomerMessageIn msg, TimePoint now);
   Status OnAccept(const std::string& client_id, uint64_t seq, SessionId session,
                   uint64_t attempt, TimePoint now);
   Status OnReject(const std::string& client_id, uint64_t seq, SessionId session,
@@ -348,7 +348,9 @@ class BrokerCore {
     bool connected = false;
     TimePoint last_seen = 0;
     std::vector<Channel> channels;
-    std::map<DeliveryId, SharedDelivery> outbox;  // unacknowledged deliveries, in id order
+    // Unacknowledged deliveries, in id order: appended as sent, dropped from the front by
+    // the client's cumulative acks (a deque: no node per delivery).
+    std::deque<SharedDelivery> outbox;
     TimePoint disconnected_at = 0;  // set while gone; cleared once its sessions moved on
     TimePoint outbox_progress = 0;  // last (re)send of the outbox or ack that shrank it
   };
@@ -356,8 +358,8 @@ class BrokerCore {
   Client* SignedIn(const std::string& client_id, Role role, uint64_t seq, Status* error);
   Status Fail(const std::string& client_id, uint64_t seq, Code code, std::string reason);
   Result<Session*> OpenSession(const std::string& client_id, const CustomerMessageIn& msg, TimePoint now);
-  TranscriptEntry& Append(Session& s, Party from, const std::string& agent_id,
-                          const std::string& text, TimePoint now);
+  TranscriptEntry& Append(Session& s, Party from, const std::string& agent_id, std::string text,
+                          TimePoint now);
   void Deliver(const std::string& client_id, Delivery d, TimePoint now);
   Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
   void Enqueue(const Session& s);  // counts a waiting contact for its tenant

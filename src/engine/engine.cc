@@ -364,7 +364,7 @@ void Engine::HandleEnvelope(const std::string& peer, const wire::Envelope& env, 
         st = msg.status();
         break;
       }
-      st = core_.OnCustomerMessage(client, seq, *msg, now);
+      st = core_.OnCustomerMessage(client, seq, std::move(*msg), now);
       break;
     }
     case wire::Body::Accept: {
