@@ -50,6 +50,7 @@ Engine::Engine(EngineConfig config, store::Store& store, metrics::BrokerMetrics*
   limits_.max_id_bytes = config_.core.max_id_bytes;
   limits_.max_text_bytes = config_.core.max_text_bytes;
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  synced_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
 Engine::~Engine() {
@@ -64,11 +65,14 @@ Engine::~Engine() {
   if (stop_fd_ >= 0) {
     close(stop_fd_);
   }
+  if (synced_fd_ >= 0) {
+    close(synced_fd_);
+  }
 }
 
 Result<std::string> Engine::Start() {
-  if (stop_fd_ < 0) {
-    return Status(Code::kInternal, "cannot create an eventfd for the stop signal");
+  if (stop_fd_ < 0 || synced_fd_ < 0) {
+    return Status(Code::kInternal, "cannot create the loop's eventfds");
   }
   const auto t0 = std::chrono::steady_clock::now();
   auto recovered = store_.Recover();
@@ -117,6 +121,8 @@ Result<std::string> Engine::Start() {
   }
   if (config_.background_wal_sync) {
     sync_thread_ = std::thread([this] { SyncLoop(); });
+  } else {
+    sync_thread_ = std::thread([this] { SyncOnDemand(); });
   }
   UpdateGauges();
   return bound;
@@ -165,6 +171,80 @@ void Engine::SyncLoop() {
   }
 }
 
+void Engine::SyncOnDemand() {
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  uint64_t done = 0;
+  const uint64_t one = 1;
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return sync_stop_ || sync_wanted_ > done; });
+    if (sync_stop_) {
+      break;
+    }
+    // Every turn up to `target` returned from its write before this point, so the fsync
+    // below covers it.
+    const uint64_t target = sync_wanted_;
+    lock.unlock();
+    Status st = store_.SyncWal();
+    lock.lock();
+    if (!st.ok()) {
+      sync_error_ = st.ToString();
+      sync_failed_.store(true);
+    } else {
+      done = target;
+      MarkSynced(target);
+    }
+    ssize_t n = write(synced_fd_, &one, sizeof one);
+    (void)n;
+    if (!st.ok()) {
+      return;
+    }
+  }
+}
+
+// Under sync_mu_: the loop's own fsync may have gone further than the thread's.
+void Engine::MarkSynced(uint64_t gen) {
+  if (gen > synced_gen_.load(std::memory_order_relaxed)) {
+    synced_gen_.store(gen, std::memory_order_release);
+  }
+}
+
+void Engine::RequestSync() {
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (written_gen_ <= sync_wanted_) {
+      return;
+    }
+    sync_wanted_ = written_gen_;
+  }
+  sync_cv_.notify_one();
+}
+
+void Engine::ReleaseSynced(bool all, TimePoint now) {
+  const uint64_t synced = all ? written_gen_ : synced_gen_.load(std::memory_order_acquire);
+  std::vector<std::string> failed;
+  while (!held_.empty() && held_.front().gen <= synced) {
+    for (const HeldFrame& f : held_.front().frames) {
+      if (!f.client.empty()) {
+        if (std::find(failed.begin(), failed.end(), f.client) != failed.end()) {
+          continue;  // no gaps: nothing after a frame that could not be sent
+        }
+        auto peer = peer_of_client_.find(f.client);
+        if (peer == peer_of_client_.end() || peer->second != f.peer) {
+          continue;  // gone, or signed in again since: its outbox follows its new Welcome
+        }
+      }
+      if (SendFrame(f.peer, Bytes(f.bytes), f.envelopes) != transport::SendResult::kSent &&
+          !f.client.empty()) {
+        failed.push_back(f.client);
+      }
+    }
+    held_.pop_front();
+  }
+  for (const std::string& client : failed) {
+    core_.OnDisconnect(client, now);
+  }
+}
+
 Status Engine::Run() {
   zmq::message_t peer;
   zmq::message_t payload;
@@ -180,9 +260,11 @@ Status Engine::Run() {
     zmq::pollitem_t items[] = {
         {router_->socket().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd_, ZMQ_POLLIN, 0},
+        {nullptr, synced_fd_, ZMQ_POLLIN, 0},
     };
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds((wait + kMillis - 1) / kMillis));
+      zmq::poll(items, holding() ? 3 : 2,
+                std::chrono::milliseconds((wait + kMillis - 1) / kMillis));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) {
         return Status(Code::kInternal, std::string("poll failed: ") + e.what());
@@ -208,8 +290,16 @@ Status Engine::Run() {
         drain_until = clock_.Now() + config_.drain_time;
       }
     }
+    if (holding() && (items[2].revents & ZMQ_POLLIN) != 0) {
+      uint64_t signals = 0;
+      ssize_t n = read(synced_fd_, &signals, sizeof signals);
+      (void)n;
+    }
     const auto turn_start = std::chrono::steady_clock::now();
     now = clock_.Now();
+    // Before this turn's input: a send that fails disconnects its client in the core, and
+    // that change is this turn's to commit.
+    ReleaseSynced(false, now);
     // Transcripts the core asked for last turn: committed by now, so the store has them all.
     for (core::SessionId id : pending_loads_) {
       auto entries = store_.Transcript(id);
@@ -256,8 +346,13 @@ Status Engine::Run() {
     if (drain_until != 0 && (now >= drain_until || core_.clients_connected() == 0)) {
       // Let the last frames leave before the socket closes.
       router_->socket().set(zmq::sockopt::linger, 1000);
-      // A final WAL sync so that a clean stop loses nothing, even in fast mode.
-      return store_.SyncWal();
+      // A final WAL sync so that a clean stop loses nothing, even in fast mode; then what
+      // waited for it can leave.
+      Status synced = store_.SyncWal();
+      if (synced.ok()) {
+        ReleaseSynced(true, clock_.Now());
+      }
+      return synced;
     }
   }
 }
@@ -552,10 +647,11 @@ Status Engine::Commit() {
   AddTurnRecords(&out.mutations, counted_queue_seq_, config_.qa);
   const auto t0 = std::chrono::steady_clock::now();
   store::CommitStats stats;
-  Status st = store_.Commit(out.mutations, &stats);
+  Status st = store_.Commit(out.mutations, &stats, /*defer_sync=*/holding());
   if (!st.ok()) {
     return st;
   }
+  ++written_gen_;
   if (out.mutations.counters.has_value()) {
     counted_queue_seq_ = out.mutations.counters->next_queue_seq;
   }
@@ -587,9 +683,20 @@ transport::SendResult Engine::SendFrame(const std::string& peer,
   return result;
 }
 
+bool Engine::Emit(const std::string& peer, const std::string& client,
+                  std::span<const std::byte> bytes, size_t envelopes) {
+  if (!holding()) {
+    return SendFrame(peer, bytes, envelopes) == transport::SendResult::kSent;
+  }
+  turn_frames_.push_back(HeldFrame{
+      peer, client, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+      envelopes});
+  return true;
+}
+
 void Engine::SendOutput() {
   for (const auto& [peer, bytes] : direct_) {
-    SendFrame(peer, Bytes(bytes), 1);
+    Emit(peer, std::string(), Bytes(bytes), 1);
   }
   direct_.clear();
   core::TurnOutput& out = core_.output();
@@ -628,8 +735,7 @@ void Engine::SendOutput() {
       protocol::Encode(out_frame_, config_.info, out.outgoing[members[m]].body);
       if (m + 1 == members.size() || out_frame_.size() > limit) {
         const size_t n = out_frame_.count();
-        const bool ok =
-            SendFrame(peer->second, out_frame_.Finish(), n) == transport::SendResult::kSent;
+        const bool ok = Emit(peer->second, client, out_frame_.Finish(), n);
         out_frame_.Reset();
         if (!ok) {
           failed.push_back(client);
@@ -644,6 +750,30 @@ void Engine::SendOutput() {
   const TimePoint now = clock_.Now();
   for (const std::string& client : failed) {
     core_.OnDisconnect(client, now);
+  }
+  if (holding()) {
+    // Sync mode: the frames wait for the fsync of this turn's write (or of the last write
+    // before it, if it wrote nothing: no frame overtakes an earlier one).
+    if (!turn_frames_.empty()) {
+      held_.push_back(HeldTurn{written_gen_, std::move(turn_frames_)});
+      turn_frames_.clear();
+    }
+    const bool behind = written_gen_ > synced_gen_.load(std::memory_order_acquire);
+    if (behind && (router_->socket().get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
+      // Nothing waits to be read, so there is no input to overlap the fsync with: do it
+      // here and save the hand-over to the sync thread and back (paced loads).
+      Status st = store_.SyncWal();
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      if (st.ok()) {
+        MarkSynced(written_gen_);
+      } else {
+        sync_error_ = st.ToString();
+        sync_failed_.store(true);
+      }
+    } else if (behind) {
+      RequestSync();
+    }
+    ReleaseSynced(false, now);
   }
 }
 

@@ -1,15 +1,19 @@
 // Engine: one broker loop. Each turn polls the ROUTER socket, drains a bounded number of
 // frames without blocking, verifies and applies them to the core, commits the turn's
 // mutations to the store in one write batch, and only then sends acks, deliveries and
-// offers (durable before acknowledged).
+// offers (durable before acknowledged). In sync mode a turn's frames wait until the WAL is
+// fsynced past its write; the fsync runs on a second thread while the loop takes the next
+// turns' input, so one fsync covers every turn written while the one before ran.
 //
 // Thread rules: Run() owns the socket, the core and the store's write path on the calling
-// thread. A background thread fsyncs the WAL in fast mode. Stop() may be called from any
-// thread (it only writes to an eventfd the loop polls).
+// thread. A background thread fsyncs the WAL (fast mode: every wal_sync_interval; sync mode:
+// as soon as a turn waits for it). Stop() may be called from any thread (it only writes to an
+// eventfd the loop polls).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -92,6 +96,17 @@ class Engine {
   // fails, and the routing in force stays.
   Status ReloadRouting(TimePoint now);
   void SyncLoop();
+  // Sync mode: the sync thread's loop, and the loop's side of it.
+  void SyncOnDemand();
+  void RequestSync();
+  void MarkSynced(uint64_t gen);
+  // Sends the held turns the last fsync covered (all of them with `all`, after a final sync).
+  void ReleaseSynced(bool all, TimePoint now);
+  // A frame of this turn's output: sent now (fast mode) or held until its fsync (sync mode).
+  // False if it could not be sent.
+  bool Emit(const std::string& peer, const std::string& client, std::span<const std::byte> bytes,
+            size_t envelopes);
+  bool holding() const { return !config_.background_wal_sync; }
 
   EngineConfig config_;
   store::Store& store_;
@@ -117,8 +132,8 @@ class Engine {
   // SendOutput's grouping of a turn's outgoing by client (reused, to spare allocations).
   std::unordered_map<std::string_view, size_t> group_of_client_;
   std::vector<std::vector<uint32_t>> send_groups_;
-  std::vector<uint64_t> align_scratch_;
-  std::vector<core::SessionId> pending_loads_;  // transcripts to read at the next turn  // for frames ZeroMQ hands over misaligned
+  std::vector<uint64_t> align_scratch_;  // for frames ZeroMQ hands over misaligned
+  std::vector<core::SessionId> pending_loads_;  // transcripts to read at the next turn
   // Metrics bookkeeping (loop thread): when gauges were last set and sampled, and what of
   // the core's and RocksDB's running totals was already counted.
   TimePoint gauges_at_ = 0;
@@ -133,6 +148,25 @@ class Engine {
   bool sync_stop_ = false;                 // guarded by sync_mu_
   std::atomic<bool> sync_failed_{false};
   std::string sync_error_;                 // guarded by sync_mu_
+
+  // Sync mode. A turn that wrote gets the next generation; its frames (and those of later
+  // turns, which must not overtake them) wait in held_ until synced_gen_ reaches theirs.
+  struct HeldFrame {
+    std::string peer;    // routing id at the end of the turn
+    std::string client;  // empty: a reply to the peer itself (errors, heartbeats)
+    std::string bytes;
+    size_t envelopes = 0;
+  };
+  struct HeldTurn {
+    uint64_t gen = 0;
+    std::vector<HeldFrame> frames;
+  };
+  std::deque<HeldTurn> held_;
+  std::vector<HeldFrame> turn_frames_;  // the turn being built
+  uint64_t written_gen_ = 0;            // loop thread: turns written to the WAL
+  uint64_t sync_wanted_ = 0;            // guarded by sync_mu_: fsync up to this generation
+  std::atomic<uint64_t> synced_gen_{0};
+  int synced_fd_ = -1;  // the sync thread wakes the loop through it after each fsync
 };
 
 }  // namespace switchboard::engine

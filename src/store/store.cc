@@ -713,7 +713,7 @@ Status Store::FailedEarlier() const {
                 "store failed earlier: " + (first_failure_.empty() ? "see log" : first_failure_));
 }
 
-Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
+Status Store::Commit(const core::Mutations& m, CommitStats* stats, bool defer_sync) {
   if (stats != nullptr) {
     *stats = CommitStats{};
   }
@@ -800,7 +800,7 @@ Status Store::Commit(const core::Mutations& m, CommitStats* stats) {
   }
 
   rocksdb::WriteOptions write_options;
-  write_options.sync = options_.durability == Durability::kSync;
+  write_options.sync = options_.durability == Durability::kSync && !defer_sync;
   s = db_->Write(write_options, &batch);
   if (!s.ok()) {
     return Fail("commit failed", s.ToString());

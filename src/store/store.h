@@ -45,7 +45,8 @@ enum class Durability {
   // Acknowledged once in the WAL (in the OS page cache); the WAL is fsynced by SyncWal,
   // which the broker calls in the background at least once a second.
   kFast,
-  // Commit fsyncs the WAL before it returns (one fsync per commit: group commit by turn).
+  // Commit fsyncs the WAL before it returns (one fsync per commit), unless the caller defers
+  // the fsync to its own SyncWal (Commit's `defer_sync`).
   kSync,
 };
 
@@ -148,7 +149,10 @@ class Store {
   // instead of copying it (the entry must be in the session's transcript: appended in this
   // batch or before). Once committed, each mark's acked_delivery lets flushes and compactions
   // drop that client's delivery records at or below it (retention.h).
-  Status Commit(const core::Mutations& m, CommitStats* stats = nullptr);
+  // `defer_sync`: in kSync, write without the fsync; the caller calls SyncWal before
+  // anything that depends on this commit leaves the process (the broker's sync mode does,
+  // and so group-commits across loop turns).
+  Status Commit(const core::Mutations& m, CommitStats* stats = nullptr, bool defer_sync = false);
 
   // fsyncs the WAL (fast mode's background sync). Safe to call from another thread, also
   // concurrently with Commit. Fails with kStoreFailure if the sync fails (then the store turns

@@ -17,6 +17,7 @@
 #include <rocksdb/file_system.h>
 
 #include "store/keys.h"
+#include "support/fault_fs.h"
 
 namespace switchboard::store {
 namespace {
@@ -30,6 +31,8 @@ using core::SessionState;
 using core::TranscriptEntry;
 
 // ---- Helpers ----
+
+using switchboard::testing::FaultInjectionFs;
 
 // A fresh directory under /tmp, removed with everything in it at destruction.
 class TempDir {
@@ -168,95 +171,6 @@ class RawDb {
   bool legacy_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
-};
-
-// A file system that can fail appends and syncs of WAL files (names ending in ".log").
-class FaultInjectionFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit FaultInjectionFs(const std::shared_ptr<rocksdb::FileSystem>& base)
-      : FileSystemWrapper(base) {}
-
-  const char* Name() const override { return "FaultInjectionFs"; }
-
-  void set_fail_wal_appends(bool on) { fail_wal_appends_ = on; }
-  void set_fail_wal_syncs(bool on) { fail_wal_syncs_ = on; }
-  int wal_files_opened() const { return wal_files_opened_; }
-  int faults_injected() const { return faults_injected_; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& opts,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    return Wrap(fname, target()->NewWritableFile(fname, opts, result, dbg), result);
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& fname, const rocksdb::FileOptions& opts,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override {
-    return Wrap(fname, target()->ReopenWritableFile(fname, opts, result, dbg), result);
-  }
-  rocksdb::IOStatus ReuseWritableFile(const std::string& fname, const std::string& old_fname,
-                                      const rocksdb::FileOptions& opts,
-                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                      rocksdb::IODebugContext* dbg) override {
-    return Wrap(fname, target()->ReuseWritableFile(fname, old_fname, opts, result, dbg), result);
-  }
-
- private:
-  class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    WalFile(std::unique_ptr<rocksdb::FSWritableFile> file, FaultInjectionFs* fs)
-        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
-
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             rocksdb::IODebugContext* dbg) override {
-      if (fs_->fail_wal_appends_) {
-        return fs_->Inject("append");
-      }
-      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             const rocksdb::DataVerificationInfo& info,
-                             rocksdb::IODebugContext* dbg) override {
-      if (fs_->fail_wal_appends_) {
-        return fs_->Inject("append");
-      }
-      return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
-    }
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
-                           rocksdb::IODebugContext* dbg) override {
-      if (fs_->fail_wal_syncs_) {
-        return fs_->Inject("sync");
-      }
-      return FSWritableFileOwnerWrapper::Sync(options, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                            rocksdb::IODebugContext* dbg) override {
-      if (fs_->fail_wal_syncs_) {
-        return fs_->Inject("fsync");
-      }
-      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
-    }
-
-   private:
-    FaultInjectionFs* fs_;
-  };
-
-  rocksdb::IOStatus Wrap(const std::string& fname, rocksdb::IOStatus s,
-                         std::unique_ptr<rocksdb::FSWritableFile>* result) {
-    if (s.ok() && fname.size() >= 4 && fname.compare(fname.size() - 4, 4, ".log") == 0) {
-      ++wal_files_opened_;
-      *result = std::make_unique<WalFile>(std::move(*result), this);
-    }
-    return s;
-  }
-  rocksdb::IOStatus Inject(const char* what) {
-    ++faults_injected_;
-    return rocksdb::IOStatus::IOError(std::string("injected WAL ") + what + " fault");
-  }
-
-  std::atomic<bool> fail_wal_appends_{false};
-  std::atomic<bool> fail_wal_syncs_{false};
-  std::atomic<int> wal_files_opened_{0};
-  std::atomic<int> faults_injected_{0};
 };
 
 // Everything of the fixture's writes that Recover should return, in order.
@@ -845,6 +759,32 @@ TEST(StoreFaults, FailedWalSyncIsSticky) {
   Status commit = store->Commit(m);
   EXPECT_EQ(commit.code(), Code::kStoreFailure);
   EXPECT_NE(commit.message().find("WAL sync failed"), std::string::npos) << commit.message();
+}
+
+// The broker's sync mode writes a turn without the fsync and syncs on its own thread before
+// anything of the turn leaves: a deferred commit must not touch the WAL's sync, and the
+// SyncWal after it must.
+TEST(StoreFaults, DeferredSyncCommitLeavesTheFsyncToSyncWal) {
+  TempDir dir;
+  auto fs = std::make_shared<FaultInjectionFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  auto store = OpenStore(dir.path(), Durability::kSync, env.get());
+  ASSERT_NE(store, nullptr);
+  Mutations m;
+  m.sessions.push_back(MakeSession(1, SessionState::kQueued));
+  const int syncs_before = fs->wal_syncs();
+  ASSERT_TRUE(store->Commit(m).ok());
+  EXPECT_GT(fs->wal_syncs(), syncs_before);  // kSync: the commit fsyncs
+
+  fs->set_fail_wal_syncs(true);
+  Mutations deferred;
+  deferred.sessions.push_back(MakeSession(2, SessionState::kQueued));
+  ASSERT_TRUE(store->Commit(deferred, nullptr, /*defer_sync=*/true).ok());
+  EXPECT_EQ(fs->faults_injected(), 0);  // no sync was tried
+  EXPECT_FALSE(store->failed());
+  Status sync = store->SyncWal();
+  EXPECT_EQ(sync.code(), Code::kStoreFailure);
+  EXPECT_GT(fs->faults_injected(), 0);
 }
 
 // ---- Corrupt records ----
