@@ -960,7 +960,10 @@ void BrokerCore::OnDeliveryAck(const std::string& client_id, DeliveryId up_to) {
   // Recorded as the client's watermark (written with its mark this turn), not a delete per
   // delivery. Never past what was sent: a bogus up_to must not swallow later deliveries.
   it->second.acked_delivery = std::max(it->second.acked_delivery, (*std::prev(end))->id);
-  dirty_marks_.insert(client_id);
+  if (acked_marks_.empty()) {
+    acked_marks_since_ = it->second.last_seen;
+  }
+  acked_marks_.insert(client_id);
   outbox_size_ -= static_cast<size_t>(std::distance(outbox.begin(), end));
   outbox.erase(outbox.begin(), end);
 }
@@ -1084,6 +1087,9 @@ void BrokerCore::ApplyRouting(TimePoint now) {
 }
 
 void BrokerCore::OnTick(TimePoint now) {
+  if (!acked_marks_.empty() && now - acked_marks_since_ >= config_.ack_mark_delay) {
+    FlushAckedMarks();
+  }
   std::vector<std::string> silent;
   for (const auto& [id, c] : clients_) {
     if (c.connected && now - c.last_seen > 3 * config_.heartbeat_interval) {
@@ -1165,6 +1171,9 @@ void BrokerCore::ReleaseSessions(const std::string& agent_id, TimePoint now) {
 
 TimePoint BrokerCore::NextDeadline() {
   TimePoint next = routing_.NextDeadline().value_or(INT64_MAX);
+  if (!acked_marks_.empty()) {
+    next = std::min(next, acked_marks_since_ + config_.ack_mark_delay);
+  }
   for (const auto& [id, c] : clients_) {
     if (c.connected) {
       next = std::min(next, c.last_seen + 3 * config_.heartbeat_interval + 1);
@@ -1178,7 +1187,19 @@ TimePoint BrokerCore::NextDeadline() {
   return next;
 }
 
+void BrokerCore::FlushAckedMarks() {
+  dirty_marks_.merge(acked_marks_);  // what is in both stays in acked_marks_: cleared next
+  acked_marks_.clear();
+}
+
 TurnOutput& BrokerCore::FinishTurn() {
+  // Acknowledgement marks ride along with a turn that writes anyway (or go when they are
+  // due, at a tick, or at once with no delay or while draining).
+  if (!acked_marks_.empty() &&
+      (config_.ack_mark_delay <= 0 || draining_ || !dirty_sessions_.empty() ||
+       !dirty_marks_.empty() || counters_dirty_ || !out_.mutations.empty())) {
+    FlushAckedMarks();
+  }
   for (SessionId id : dirty_sessions_) {
     auto it = sessions_.find(id);
     SB_CHECK(it != sessions_.end());

@@ -497,21 +497,54 @@ TEST_F(CoreTest, DeliveryAckEmptiesTheOutbox) {
   ASSERT_EQ(ds.size(), 2u);
   EXPECT_EQ(core_.outbox_size(), 2u);
   core_.OnDeliveryAck("alice", ds[0].id);
+  EXPECT_EQ(core_.outbox_size(), 1u);
+  // A turn of nothing but acks writes nothing: the mark waits for ack_mark_delay...
+  EXPECT_TRUE(Turn().mutations.empty());
+  EXPECT_LE(core_.NextDeadline(), clock_.Now() + CoreConfig{}.ack_mark_delay);
+  clock_.Advance(CoreConfig{}.ack_mark_delay);
+  core_.OnTick(clock_.Now());
   auto t = Turn();
-  // A cumulative ack is one mark per client, not a delete per delivery.
+  // ...and is then one mark per client, not a delete per delivery.
   EXPECT_TRUE(t.mutations.delivered.empty());
   ASSERT_EQ(t.mutations.marks.size(), 1u);
   EXPECT_EQ(t.mutations.marks[0].client_id, "alice");
   EXPECT_EQ(t.mutations.marks[0].acked_delivery, ds[0].id);
-  EXPECT_EQ(core_.outbox_size(), 1u);
   core_.OnDeliveryAck("alice", ds[1].id + 100);
   EXPECT_EQ(core_.outbox_size(), 0u);
+  // A turn that writes anyway takes the mark along at once.
+  ASSERT_TRUE(Customer("im-1", "c2", "hello").ok());
   t = Turn();
-  ASSERT_EQ(t.mutations.marks.size(), 1u);
-  // Never past what was sent: a later delivery to alice must not count as acknowledged.
-  EXPECT_EQ(t.mutations.marks[0].acked_delivery, ds[1].id);
+  EXPECT_FALSE(t.mutations.entries.empty());
+  bool found = false;
+  for (const ClientMark& m : t.mutations.marks) {
+    if (m.client_id == "alice") {
+      found = true;
+      // Never past what was sent: a later delivery to alice must not count as acknowledged.
+      EXPECT_EQ(m.acked_delivery, ds[1].id);
+    }
+  }
+  EXPECT_TRUE(found);
   core_.OnDeliveryAck("alice", ds[1].id + 100);  // nothing left to acknowledge: no write
+  clock_.Advance(CoreConfig{}.ack_mark_delay);
+  core_.OnTick(clock_.Now());
   EXPECT_TRUE(Turn().mutations.marks.empty());
+}
+
+TEST_F(CoreTest, AckMarksAreWrittenAtOnceWhileDraining) {
+  Adapter("im-1");
+  Worker("alice");
+  Turn();
+  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
+  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
+  ASSERT_TRUE(Accept("alice", offer).ok());
+  auto ds = Sent<Delivery>(Turn(), "alice");
+  ASSERT_EQ(ds.size(), 1u);
+  core_.StartDrain();
+  Turn();
+  core_.OnDeliveryAck("alice", ds[0].id);
+  auto t = Turn();
+  ASSERT_EQ(t.mutations.marks.size(), 1u);
+  EXPECT_EQ(t.mutations.marks[0].acked_delivery, ds[0].id);
 }
 
 TEST_F(CoreTest, SilentClientIsDroppedAfterThreeHeartbeats) {
