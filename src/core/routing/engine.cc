@@ -285,13 +285,14 @@ struct RoutingEngine::State {
     void SetText(std::string_view tenant_text, std::string_view customer,
                  std::string_view topic_text, std::string_view summary_text,
                  const Attributes& attrs) {
-      std::string out;
+      // In place: a slot's buffer serves its next contact too (EndContact keeps it), so a
+      // contact usually costs no allocation. The arguments must not view `text`.
       const size_t texts = tenant_text.size() + customer.size() + topic_text.size() +
                            summary_text.size();
-      out.reserve(texts + PackedSize(attrs));
-      out.append(tenant_text).append(customer).append(topic_text).append(summary_text);
-      PackAttributes(attrs, &out);
-      text = std::move(out);
+      text.clear();
+      text.reserve(texts + PackedSize(attrs));
+      text.append(tenant_text).append(customer).append(topic_text).append(summary_text);
+      PackAttributes(attrs, &text);
       text_len = {static_cast<uint32_t>(tenant_text.size()), static_cast<uint32_t>(customer.size()),
                   static_cast<uint32_t>(topic_text.size()),
                   static_cast<uint32_t>(summary_text.size())};
@@ -921,11 +922,14 @@ struct RoutingEngine::State {
   void EndContact(uint32_t slot) {
     ContactRec& c = contacts[slot];
     contact_index.Erase(SequentialIdHash(c.id), [&](uint32_t x) { return x == slot; });
-    // The exclusion list keeps its capacity for the slot's next contact.
+    // The exclusion list and the text buffer keep their capacity for the slot's next contact.
     std::vector<std::pair<uint32_t, TimePoint>> excluded = std::move(c.excluded);
+    std::string text = std::move(c.text);
     c = ContactRec{};
     excluded.clear();
     c.excluded = std::move(excluded);
+    text.clear();
+    c.text = std::move(text);
     free_contacts.push_back(slot);
   }
   uint32_t NewContactSlot() {
