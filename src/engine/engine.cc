@@ -224,17 +224,14 @@ void Engine::ReleaseSynced(bool all, TimePoint now) {
   std::vector<std::string> failed;
   while (!held_.empty() && held_.front().gen <= synced) {
     for (const HeldFrame& f : held_.front().frames) {
-      if (!f.client.empty()) {
-        if (std::find(failed.begin(), failed.end(), f.client) != failed.end()) {
-          continue;  // no gaps: nothing after a frame that could not be sent
-        }
-        auto peer = peer_of_client_.find(f.client);
-        if (peer == peer_of_client_.end() || peer->second != f.peer) {
-          continue;  // gone, or signed in again since: its outbox follows its new Welcome
-        }
+      if (!f.client.empty() && link_of_client_[f.client] != f.link) {
+        // Its link failed since (no gaps: nothing after a frame that could not be sent, in
+        // this turn or a later one), or it signed in again (its outbox follows its Welcome).
+        continue;
       }
       if (SendFrame(f.peer, Bytes(f.bytes), f.envelopes) != transport::SendResult::kSent &&
           !f.client.empty()) {
+        ++link_of_client_[f.client];
         failed.push_back(f.client);
       }
     }
@@ -242,6 +239,9 @@ void Engine::ReleaseSynced(bool all, TimePoint now) {
   }
   for (const std::string& client : failed) {
     core_.OnDisconnect(client, now);
+  }
+  if (!failed.empty()) {
+    output_pending_ = true;
   }
 }
 
@@ -256,7 +256,9 @@ Status Engine::Run() {
     if (drain_until != 0) {
       deadline = std::min(deadline, drain_until);
     }
-    const Micros wait = std::clamp<Micros>(deadline - now, 0, kMaxPollWait);
+    const Micros wait =
+        output_pending_ ? 0 : std::clamp<Micros>(deadline - now, 0, kMaxPollWait);
+    output_pending_ = false;
     zmq::pollitem_t items[] = {
         {router_->socket().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_fd_, ZMQ_POLLIN, 0},
@@ -621,6 +623,7 @@ void Engine::HandleHello(const std::string& peer, const wire::Hello& hello, Time
   client_of_peer_[peer] = client;
   peer_of_client_[client] = peer;
   role_of_client_[client] = decoded->role;
+  ++link_of_client_[client];  // sync mode: frames held for an earlier link are not sent
 }
 
 void Engine::DirectError(const std::string& peer, Code code, const std::string& reason,
@@ -689,8 +692,8 @@ bool Engine::Emit(const std::string& peer, const std::string& client,
     return SendFrame(peer, bytes, envelopes) == transport::SendResult::kSent;
   }
   turn_frames_.push_back(HeldFrame{
-      peer, client, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-      envelopes});
+      peer, client, client.empty() ? 0 : link_of_client_[client],
+      std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), envelopes});
   return true;
 }
 
@@ -750,6 +753,9 @@ void Engine::SendOutput() {
   const TimePoint now = clock_.Now();
   for (const std::string& client : failed) {
     core_.OnDisconnect(client, now);
+  }
+  if (!failed.empty()) {
+    output_pending_ = true;  // what the disconnects changed goes at the next turn, not in 100 ms
   }
   if (holding()) {
     // Sync mode: the frames wait for the fsync of this turn's write (or of the last write

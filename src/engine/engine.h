@@ -126,6 +126,14 @@ class Engine {
   std::unordered_map<std::string, std::string> client_of_peer_;  // routing id -> client id
   std::unordered_map<std::string, std::string> peer_of_client_;  // client id -> routing id
   std::unordered_map<std::string, core::Role> role_of_client_;   // from its last Hello
+  // Sync mode: a client's link number, moved on at each Hello and at each failed send. A held
+  // frame goes only over the link it was built for: after a failed send nothing more of that
+  // link may go (a client must never see a gap in its delivery ids), and a new sign-in gets
+  // its outbox after its Welcome instead.
+  std::unordered_map<std::string, uint64_t> link_of_client_;
+  // The core has output the loop must not leave waiting in poll (a send failed after the
+  // turn, and the core disconnected the client): the next poll does not block.
+  bool output_pending_ = false;
   // Replies that bypass the core (errors to unbound peers, heartbeats), sent after commit.
   std::vector<std::pair<std::string, std::string>> direct_;  // (routing id, frame bytes)
   protocol::FrameBuilder out_frame_;
@@ -154,6 +162,7 @@ class Engine {
   struct HeldFrame {
     std::string peer;    // routing id at the end of the turn
     std::string client;  // empty: a reply to the peer itself (errors, heartbeats)
+    uint64_t link = 0;   // the client's link_of_client_ at the end of the turn
     std::string bytes;
     size_t envelopes = 0;
   };
