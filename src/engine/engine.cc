@@ -153,19 +153,24 @@ Status Engine::ReloadRouting(TimePoint now) {
   return core_.Reconfigure(std::move(loaded).value(), now);
 }
 
+// The sync thread's fsync, with sync_mu_ released around it; on failure records the error
+// for the loop (sync_failed_) and returns false.
+bool Engine::SyncOnce(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  Status st = store_.SyncWal();
+  lock.lock();
+  if (!st.ok()) {
+    sync_error_ = st.ToString();
+    sync_failed_.store(true);
+  }
+  return st.ok();
+}
+
 void Engine::SyncLoop() {
   std::unique_lock<std::mutex> lock(sync_mu_);
   while (!sync_stop_) {
     sync_cv_.wait_for(lock, std::chrono::microseconds(config_.wal_sync_interval));
-    if (sync_stop_) {
-      break;
-    }
-    lock.unlock();
-    Status st = store_.SyncWal();
-    lock.lock();
-    if (!st.ok()) {
-      sync_error_ = st.ToString();
-      sync_failed_.store(true);
+    if (sync_stop_ || !SyncOnce(lock)) {
       return;
     }
   }
@@ -183,19 +188,14 @@ void Engine::SyncOnDemand() {
     // Every turn up to `target` returned from its write before this point, so the fsync
     // below covers it.
     const uint64_t target = sync_wanted_;
-    lock.unlock();
-    Status st = store_.SyncWal();
-    lock.lock();
-    if (!st.ok()) {
-      sync_error_ = st.ToString();
-      sync_failed_.store(true);
-    } else {
+    const bool ok = SyncOnce(lock);
+    if (ok) {
       done = target;
       MarkSynced(target);
     }
-    ssize_t n = write(synced_fd_, &one, sizeof one);
+    ssize_t n = write(synced_fd_, &one, sizeof one);  // wakes the loop, to send or to stop
     (void)n;
-    if (!st.ok()) {
+    if (!ok) {
       return;
     }
   }

@@ -96,6 +96,7 @@ class Engine {
   // fails, and the routing in force stays.
   Status ReloadRouting(TimePoint now);
   void SyncLoop();
+  bool SyncOnce(std::unique_lock<std::mutex>& lock);
   // Sync mode: the sync thread's loop, and the loop's side of it.
   void SyncOnDemand();
   void RequestSync();

@@ -16,6 +16,20 @@ class CoreTest : public ::testing::Test {
  protected:
   CoreTest() : core_(Config()) { core_.Restore({}, clock_.Now()); }
 
+  // im-1 and alice signed in, customer c1's first message `text` offered to alice, and her
+  // Accept applied (not yet turned): the offer.
+  OfferOut AliceAnswers(const std::string& text) {
+    Adapter("im-1");
+    Worker("alice");
+    Turn();
+    EXPECT_TRUE(Customer("im-1", "c1", text).ok());
+    const std::vector<OfferOut> offers = Sent<OfferOut>(Turn(), "alice");
+    EXPECT_EQ(offers.size(), 1u);
+    const OfferOut offer = offers.empty() ? OfferOut{} : offers.front();
+    EXPECT_TRUE(Accept("alice", offer).ok());
+    return offer;
+  }
+
   static CoreConfig Config() {
     CoreConfig c;
     c.offer_timeout = 10 * kSeconds;
@@ -238,12 +252,7 @@ TEST_F(CoreTest, SessionKeysOfDifferentTenantsNeverCollide) {
 }
 
 TEST_F(CoreTest, HelloAgainDropsWhatWasQueuedForTheOldConnection) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("a");
   Turn();
   ASSERT_TRUE(Customer("im-1", "c1", "b").ok());  // a delivery to alice queued this turn...
   Worker("alice");                                 // ...then she signs in on a new socket
@@ -531,12 +540,7 @@ TEST_F(CoreTest, DeliveryAckEmptiesTheOutbox) {
 }
 
 TEST_F(CoreTest, AckMarksAreWrittenAtOnceWhileDraining) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("a");
   auto ds = Sent<Delivery>(Turn(), "alice");
   ASSERT_EQ(ds.size(), 1u);
   core_.StartDrain();
@@ -563,12 +567,7 @@ TEST_F(CoreTest, SilentClientIsDroppedAfterThreeHeartbeats) {
 }
 
 TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "held by alice").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("held by alice");
   Turn();
   ASSERT_TRUE(Customer("im-1", "c2", "waiting 1").ok());
   ASSERT_TRUE(Customer("im-1", "c2", "waiting 2").ok());
@@ -612,12 +611,7 @@ TEST_F(CoreTest, RestoreResumesSessionsQueuesAndOutbox) {
 
 
 TEST_F(CoreTest, WorkerBackWithinGraceKeepsItsSessions) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("a");
   Turn();
   core_.OnDisconnect("alice", clock_.Now());
   clock_.Advance(59 * kSeconds);
@@ -636,12 +630,7 @@ TEST_F(CoreTest, WorkerBackWithinGraceKeepsItsSessions) {
 }
 
 TEST_F(CoreTest, WorkerGonePastGraceLosesSessionsToAnotherAgentWithWholeTranscript) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "first").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("first");
   Turn();
   ASSERT_TRUE(Reply("alice", offer.session_id, "hello").ok());
   Turn();
@@ -688,12 +677,7 @@ TEST_F(CoreTest, WorkerGonePastGraceLosesSessionsToAnotherAgentWithWholeTranscri
 }
 
 TEST_F(CoreTest, RestoredSessionsOfAnAgentWhoNeverReturnsMoveOnAfterGrace) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("a");
   Turn();
   BrokerCore restored(Config());
   restored.Restore(Recovered(), clock_.Now());
@@ -707,12 +691,7 @@ TEST_F(CoreTest, RestoredSessionsOfAnAgentWhoNeverReturnsMoveOnAfterGrace) {
 }
 
 TEST_F(CoreTest, UnacknowledgedDeliveriesAreSentAgainAfterTheTimeout) {
-  Adapter("im-1");
-  Worker("alice");
-  Turn();
-  ASSERT_TRUE(Customer("im-1", "c1", "a").ok());
-  auto offer = Sent<OfferOut>(Turn(), "alice").at(0);
-  ASSERT_TRUE(Accept("alice", offer).ok());
+  const OfferOut offer = AliceAnswers("a");
   auto first = Sent<Delivery>(Turn(), "alice");
   ASSERT_EQ(first.size(), 1u);
   for (int i = 0; i < 29; ++i) {  // heartbeats keep everyone connected; no ack from alice
