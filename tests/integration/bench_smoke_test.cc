@@ -170,8 +170,15 @@ TEST(BenchSmoke, ContactCentreModeAnswersEverySessionAgainstARunningBroker) {
                                       "--arrival-rate",
                                       "20",
                                       "--agents",
-                                      "8",
+                                      "12",
+                                      // Log-normal, not exponential: no handle time of a few
+                                      // ms, whose close could overtake the customer's next
+                                      // message on a loaded machine (a stray new session).
                                       "--handle-time",
+                                      "0.4",
+                                      "--handle-dist",
+                                      "lognormal",
+                                      "--handle-sigma",
                                       "0.2",
                                       "--think-time",
                                       "0.02",
