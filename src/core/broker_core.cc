@@ -185,10 +185,7 @@ void BrokerCore::Restore(RecoveredState state, TimePoint now) {
     c.processed_seq = m.processed_seq;
     c.acked_delivery = m.acked_delivery;
   }
-  // In id order (records from before the outbox family may come in a second run).
-  std::sort(state.outbox.begin(), state.outbox.end(),
-            [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
-  for (Delivery& d : state.outbox) {
+  for (Delivery& d : state.outbox) {  // in id order (RecoveredState::outbox)
     Client& c = clients_[d.client_id];
     if (d.id <= c.acked_delivery || (!c.outbox.empty() && d.id <= c.outbox.back()->id)) {
       continue;  // acknowledged (garbage the store has not dropped yet), or a second copy

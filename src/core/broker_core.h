@@ -366,6 +366,7 @@ class BrokerCore {
   TranscriptEntry& Append(Session& s, Party from, const std::string& agent_id, std::string text,
                           TimePoint now);
   void Deliver(const std::string& client_id, Delivery d, TimePoint now);
+  void FlushAckedMarks();  // acked_marks_ into dirty_marks_: written this turn
   Delivery MakeDelivery(const Session& s, Delivery::Kind kind);
   void Enqueue(const Session& s);  // counts a waiting contact for its tenant
   void Dequeue(const Session& s);
@@ -488,7 +489,6 @@ class BrokerCore {
   // and since when the oldest of them waits.
   std::set<std::string> acked_marks_;
   TimePoint acked_marks_since_ = 0;
-  void FlushAckedMarks();
   std::set<std::string> to_ack_;
   TurnOutput out_;
 };

@@ -160,10 +160,15 @@ bool Engine::SyncOnce(std::unique_lock<std::mutex>& lock) {
   Status st = store_.SyncWal();
   lock.lock();
   if (!st.ok()) {
-    sync_error_ = st.ToString();
-    sync_failed_.store(true);
+    NoteSyncFailure(st);
   }
   return st.ok();
+}
+
+// Under sync_mu_: the loop returns StoreFailure at the end of its turn.
+void Engine::NoteSyncFailure(const Status& st) {
+  sync_error_ = st.ToString();
+  sync_failed_.store(true);
 }
 
 void Engine::SyncLoop() {
@@ -237,11 +242,15 @@ void Engine::ReleaseSynced(bool all, TimePoint now) {
     }
     held_.pop_front();
   }
-  for (const std::string& client : failed) {
+  Disconnect(failed, now);
+}
+
+void Engine::Disconnect(const std::vector<std::string>& clients, TimePoint now) {
+  for (const std::string& client : clients) {
     core_.OnDisconnect(client, now);
   }
-  if (!failed.empty()) {
-    output_pending_ = true;
+  if (!clients.empty()) {
+    output_pending_ = true;  // what the disconnects changed goes at the next turn, not in 100 ms
   }
 }
 
@@ -751,36 +760,34 @@ void Engine::SendOutput() {
   group_of_client_.clear();  // its keys view this turn's outgoing, cleared next
   out.Clear();
   const TimePoint now = clock_.Now();
-  for (const std::string& client : failed) {
-    core_.OnDisconnect(client, now);
-  }
-  if (!failed.empty()) {
-    output_pending_ = true;  // what the disconnects changed goes at the next turn, not in 100 ms
-  }
+  Disconnect(failed, now);
   if (holding()) {
-    // Sync mode: the frames wait for the fsync of this turn's write (or of the last write
-    // before it, if it wrote nothing: no frame overtakes an earlier one).
-    if (!turn_frames_.empty()) {
-      held_.push_back(HeldTurn{written_gen_, std::move(turn_frames_)});
-      turn_frames_.clear();
-    }
-    const bool behind = written_gen_ > synced_gen_.load(std::memory_order_acquire);
-    if (behind && (router_->socket().get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
-      // Nothing waits to be read, so there is no input to overlap the fsync with: do it
-      // here and save the hand-over to the sync thread and back (paced loads).
-      Status st = store_.SyncWal();
-      std::lock_guard<std::mutex> lock(sync_mu_);
-      if (st.ok()) {
-        MarkSynced(written_gen_);
-      } else {
-        sync_error_ = st.ToString();
-        sync_failed_.store(true);
-      }
-    } else if (behind) {
-      RequestSync();
-    }
-    ReleaseSynced(false, now);
+    HoldTurn(now);
   }
+}
+
+// Sync mode: the turn's frames wait for the fsync of its write (or of the last write before
+// it, if it wrote nothing: no frame overtakes an earlier one).
+void Engine::HoldTurn(TimePoint now) {
+  if (!turn_frames_.empty()) {
+    held_.push_back(HeldTurn{written_gen_, std::move(turn_frames_)});
+    turn_frames_.clear();
+  }
+  const bool behind = written_gen_ > synced_gen_.load(std::memory_order_acquire);
+  if (behind && (router_->socket().get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
+    // Nothing waits to be read, so there is no input to overlap the fsync with: do it here
+    // and save the hand-over to the sync thread and back (paced loads).
+    Status st = store_.SyncWal();
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (st.ok()) {
+      MarkSynced(written_gen_);
+    } else {
+      NoteSyncFailure(st);
+    }
+  } else if (behind) {
+    RequestSync();
+  }
+  ReleaseSynced(false, now);
 }
 
 void Engine::UpdateGauges() {

@@ -101,6 +101,11 @@ class Engine {
   void SyncOnDemand();
   void RequestSync();
   void MarkSynced(uint64_t gen);
+  void NoteSyncFailure(const Status& st);
+  // Holds this turn's frames (sync mode) and fsyncs inline or asks the sync thread.
+  void HoldTurn(TimePoint now);
+  // Disconnects, in the core, clients a frame could not be sent to.
+  void Disconnect(const std::vector<std::string>& clients, TimePoint now);
   // Sends the held turns the last fsync covered (all of them with `all`, after a final sync).
   void ReleaseSynced(bool all, TimePoint now);
   // A frame of this turn's output: sent now (fast mode) or held until its fsync (sync mode).

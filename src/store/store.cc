@@ -65,15 +65,14 @@ static_assert(static_cast<int>(fb::DeliveryKind::Closed) ==
 constexpr size_t kWriteBufferBytes = 64 << 20;
 constexpr int kMaxWriteBuffers = 3;
 // The outbox column family: ~80 bytes per delivery, nearly all acknowledged within
-// milliseconds. A small memtable keeps its skiplist shallow and in cache (an insert into the
-// big shared memtable cost ~1.7 us, mostly cache misses); its flushes drop what was
-// acknowledged and write little.
+// milliseconds. Small (vector) memtables: its flushes drop what was acknowledged and write
+// little.
 constexpr size_t kOutboxWriteBufferBytes = 8 << 20;
 constexpr size_t kBlockCacheBytes = 32 << 20;
 constexpr int kBackgroundJobs = 2;
 // `o` keys (and the `d` keys of dropped deliveries) are put and deleted in id order (a queue
-// pattern): their tombstones would pile up in front of the live keys that Recover scans. Compact SST files where at least
-// half of a window of entries are deletions.
+// pattern): their tombstones would pile up in front of the live keys that Recover scans.
+// Compact SST files where at least half of a window of entries are deletions.
 constexpr size_t kDeletionWindow = 1024;
 constexpr size_t kDeletionTrigger = 512;
 // With retention, every file is compacted (so filtered) at least this often: the retention

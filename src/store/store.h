@@ -2,7 +2,7 @@
 // marks, counters, the indexes of sessions by customer, by agent and of those sampled for
 // quality inspection, and hourly arrival counts per queue). Key layout and
 // record format: docs/architecture.md, "Store". The outbox has its own column family
-// (kOutboxColumnFamily, small memtables); one write batch spans both, so a turn's commit
+// (kOutboxColumnFamily, small vector memtables); one write batch spans both, so a turn's commit
 // stays atomic.
 //
 // Retention: transcript entries and closed sessions older than Options::retention are
@@ -39,7 +39,6 @@ class Statistics;
 namespace switchboard::store {
 
 class AckedDeliveries;  // store/retention.h
-
 
 enum class Durability {
   // Acknowledged once in the WAL (in the OS page cache); the WAL is fsynced by SyncWal,

@@ -151,50 +151,34 @@ TEST(BenchSmoke, RawModeAnswersEveryMessageAndReportsEveryField) {
   EXPECT_NE(run.output.find("throughput (received by workers)"), std::string::npos) << run.output;
 }
 
+// The arguments of a contact-centre run against the broker at `endpoint`, writing `json`:
+// two adapters, no warm-up, a drain of up to 20 s, and `specific` (rates, agents, times).
+// Handle times are log-normal, not exponential: no handle time of a few ms, whose close could
+// overtake the customer's next message on a loaded machine (a stray new session, an error).
+std::vector<std::string> ContactCentreArgs(const std::string& endpoint, const std::string& json,
+                                           std::vector<std::string> specific) {
+  std::vector<std::string> args = {"--mode",         "contact-centre", "--connect", endpoint,
+                                   "--warmup",       "0",              "--drain",   "20",
+                                   "--handle-dist",  "lognormal",      "--handle-sigma", "0.2",
+                                   "--adapters",     "2",              "--heartbeat-ms", "200",
+                                   "--json",         json,             "--quiet"};
+  args.insert(args.end(), specific.begin(), specific.end());
+  return args;
+}
+
 TEST(BenchSmoke, ContactCentreModeAnswersEverySessionAgainstARunningBroker) {
   testing::TempDir dir;
   const std::string endpoint = "ipc://" + dir.Sub("broker.sock");
   testing::BrokerProcess broker(dir.Sub("data"), endpoint, {"--heartbeat-ms", "200"});
   ASSERT_EQ(broker.Start(), "");
   const std::string json = dir.Sub("cc.json");
-  const BenchRun run = RunBench(dir, {"--mode",
-                                      "contact-centre",
-                                      "--connect",
-                                      endpoint,
-                                      "--duration",
-                                      "2",
-                                      "--warmup",
-                                      "0",
-                                      "--drain",
-                                      "20",
-                                      "--arrival-rate",
-                                      "20",
-                                      "--agents",
-                                      "12",
-                                      // Log-normal, not exponential: no handle time of a few
-                                      // ms, whose close could overtake the customer's next
-                                      // message on a loaded machine (a stray new session).
-                                      "--handle-time",
-                                      "0.4",
-                                      "--handle-dist",
-                                      "lognormal",
-                                      "--handle-sigma",
-                                      "0.2",
-                                      "--think-time",
-                                      "0.02",
-                                      "--messages-per-session",
-                                      "3",
-                                      "--sl-threshold",
-                                      "0.1",
-                                      "--tenants",
-                                      "3",
-                                      "--adapters",
-                                      "2",
-                                      "--heartbeat-ms",
-                                      "200",
-                                      "--json",
-                                      json,
-                                      "--quiet"});
+  const BenchRun run = RunBench(dir, ContactCentreArgs(endpoint, json,
+                                                       {"--duration", "2", "--arrival-rate", "20",
+                                                        "--agents", "12", "--handle-time", "0.4",
+                                                        "--think-time", "0.02",
+                                                        "--messages-per-session", "3",
+                                                        "--sl-threshold", "0.1", "--tenants",
+                                                        "3"}));
   ASSERT_EQ(run.status, 0) << run.output << broker.StderrLog();
   const JsonValue r = ReadReport(json);
   ExpectRequiredFields(r);
@@ -236,35 +220,11 @@ TEST(BenchSmoke, ImpatientCustomersAbandonAnOverloadedAgent) {
   testing::BrokerProcess broker(dir.Sub("data"), endpoint, {"--heartbeat-ms", "200"});
   ASSERT_EQ(broker.Start(), "");
   const std::string json = dir.Sub("impatient.json");
-  const BenchRun run = RunBench(dir, {"--mode",
-                                      "contact-centre",
-                                      "--connect",
-                                      endpoint,
-                                      "--duration",
-                                      "1.5",
-                                      "--warmup",
-                                      "0",
-                                      "--drain",
-                                      "20",
-                                      "--arrival-rate",
-                                      "20",
-                                      "--agents",
-                                      "1",
-                                      "--handle-time",
-                                      "0.5",
-                                      "--messages-per-session",
-                                      "2",
-                                      "--think-time",
-                                      "0.02",
-                                      "--patience",
-                                      "0.15",
-                                      "--adapters",
-                                      "2",
-                                      "--heartbeat-ms",
-                                      "200",
-                                      "--json",
-                                      json,
-                                      "--quiet"});
+  const BenchRun run = RunBench(
+      dir, ContactCentreArgs(endpoint, json,
+                             {"--duration", "1.5", "--arrival-rate", "20", "--agents", "1",
+                              "--handle-time", "0.5", "--messages-per-session", "2",
+                              "--think-time", "0.02", "--patience", "0.15"}));
   ASSERT_EQ(run.status, 0) << run.output << broker.StderrLog();
   const JsonValue r = ReadReport(json);
   ExpectRequiredFields(r);

@@ -447,6 +447,16 @@ struct RoutingEngine::State {
   void ArmAfter(Micros after, TimerKind kind, uint32_t slot, uint64_t id, uint64_t gen) {
     timers.PushAfter(after, Timer{now + after, kind, slot, id, gen, next_timer++});
   }
+  // Due `after` (a duration of the configuration) from `since`: in that duration's FIFO when
+  // `since` is now, else in the general heap (a contact that came back keeps its old times).
+  void ArmSince(TimePoint since, Micros after, TimerKind kind, uint32_t slot, uint64_t id,
+                uint64_t gen) {
+    if (since == now) {
+      ArmAfter(after, kind, slot, id, gen);
+    } else {
+      Arm(since + after, kind, slot, id, gen);
+    }
+  }
   void ArmHousekeeping() {
     if (!reconcile_armed) {
       reconcile_armed = true;
@@ -842,22 +852,14 @@ struct RoutingEngine::State {
     c.wait_gen = next_gen++;
     c.age_gen = next_gen++;
     if (q.cfg.max_wait > 0 && q.cfg.fallback != FallbackKind::kNone) {
-      if (c.enqueued_at == now) {
-        ArmAfter(q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
-      } else {
-        Arm(c.enqueued_at + q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
-      }
+      ArmSince(c.enqueued_at, q.cfg.max_wait, TimerKind::kMaxWait, slot, c.id, c.wait_gen);
     }
     c.aged = false;
     if (q.cfg.aging_bound > 0) {
       if (now - c.enqueued_at >= q.cfg.aging_bound) {
         c.aged = true;
       } else {
-        if (c.enqueued_at == now) {
-          ArmAfter(q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
-        } else {
-          Arm(c.enqueued_at + q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
-        }
+        ArmSince(c.enqueued_at, q.cfg.aging_bound, TimerKind::kAging, slot, c.id, c.age_gen);
       }
     }
   }

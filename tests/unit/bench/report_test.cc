@@ -87,15 +87,22 @@ TEST(CompareWithErlangC, OverloadAndEmptyRuns) {
   EXPECT_DOUBLE_EQ(f.erlang_c_service_level, 1);  // no load: nobody waits
 }
 
+// Counts() with 80 answered and 18 who left, 3 of them after an agent had accepted (so also
+// among the 80 answered).
+ContactCentreCounts CountsWithLeavers() {
+  ContactCentreCounts c = Counts();
+  c.answered = 80;
+  c.left = 18;
+  c.left_after_answer = 3;
+  return c;
+}
+
 // With patience, customers who left count as abandoned unless an agent had accepted first
 // (those are answered); what is neither is still unanswered.
 TEST(CompareWithErlangC, AbandonedAreTheLeftNotAnsweredFirst) {
   Settings s = CallCentreSettings();
   s.patience_s = 60;
-  ContactCentreCounts c = Counts();
-  c.answered = 80;
-  c.left = 18;
-  c.left_after_answer = 3;  // also among the 80 answered
+  const ContactCentreCounts c = CountsWithLeavers();
   const ContactCentreFigures f = CompareWithErlangC(c, s);
   EXPECT_TRUE(f.abandonment_modelled);
   EXPECT_EQ(f.abandoned, 15u);
@@ -247,10 +254,7 @@ TEST(SummaryTable, ShowsTheHeadlineFigures) {
 TEST(ToJson, AbandonmentWithPatience) {
   Settings s = CallCentreSettings();
   s.patience_s = 60;
-  ContactCentreCounts c = Counts();
-  c.answered = 80;
-  c.left = 18;
-  c.left_after_answer = 3;
+  ContactCentreCounts c = CountsWithLeavers();
   c.still_waiting = 5;
   RunReport r = SampleReport(s);
   r.contact_centre = CompareWithErlangC(c, s);
